@@ -1,0 +1,43 @@
+import { Command, Option } from 'commander';
+import { ConfigError, defaultOf, envName, kebab, loadConfig, type ConfigOf, type ConfigTable } from './config.js';
+
+/**
+ * Builds a commander program whose flags mirror a config table, with env names and defaults in --help,
+ * so the table is the one place a key is declared.
+ */
+export function commandFromTable(options: { name: string; description: string; prefix: string; table: ConfigTable; configEnv?: string }): Command {
+  const program = new Command(options.name).description(options.description).allowExcessArguments(false);
+  program.option('-c, --config <file>', `JSON config file (keys as below, in camelCase)${options.configEnv ? `; env ${options.configEnv}` : ''}`);
+  for (const [key, spec] of Object.entries(options.table)) {
+    const env = envName(options.prefix, key);
+    const fallback = defaultOf(spec);
+    const shown = fallback === undefined ? '' : `; default ${Array.isArray(fallback) ? fallback.join(',') || '(none)' : String(fallback)}`;
+    const help = `${spec.help} (env ${env}${shown})`;
+    if (spec.kind === 'boolean') {
+      program.addOption(new Option(`--${kebab(key)}`, help));
+      program.addOption(new Option(`--no-${kebab(key)}`).hideHelp());
+    } else {
+      program.addOption(new Option(`--${kebab(key)} <${spec.arg ?? 'value'}>`, help));
+    }
+  }
+  return program;
+}
+
+/** Parses argv and env into a config; prints a clear message and exits 2 on a bad value (CLI entry points only). */
+export function parseCommandLine<T extends ConfigTable>(
+  program: Command,
+  options: { prefix: string; table: T; argv: string[]; env: NodeJS.ProcessEnv; configEnv?: string },
+): { config: ConfigOf<T>; flags: Record<string, unknown> } {
+  program.parse(options.argv);
+  const flags = program.opts();
+  const configFile = (flags.config as string | undefined) ?? (options.configEnv ? options.env[options.configEnv] : undefined);
+  try {
+    return { config: loadConfig(options.prefix, options.table, { env: options.env, flags, configFile }), flags };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${program.name()}: ${error.message}\nSee ${program.name()} --help.\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
