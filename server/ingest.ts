@@ -1,0 +1,92 @@
+import type { Clock } from '../shared/clock.js';
+import { toUnitVector } from '../shared/geo.js';
+import { parseHeartbeat, type Heartbeat } from '../shared/heartbeat.js';
+import type { Logger } from '../shared/logger.js';
+import type { GeoIp } from './geoip.js';
+import { locateCache, sameLocationInputs } from './locate-cache.js';
+import type { Metrics } from './metrics.js';
+import type { CacheEntry, Registry } from './registry/types.js';
+
+export type IngestResult =
+  | { ok: true; event: 'joined' | 'updated' | 'goodbye' | 'ignored' }
+  | { ok: false; reason: string };
+
+export interface Ingest {
+  /** Validate one raw message and apply it to the registry. Never throws. */
+  handle(body: Buffer | string | unknown): Promise<IngestResult>;
+  /** Apply an already validated heartbeat (demo, tests). */
+  apply(hb: Heartbeat): Promise<IngestResult>;
+}
+
+/** Turns heartbeats into registry entries, geolocating each cache once (again only if its address changes). */
+export function createIngest(deps: { registry: Registry; geoip: GeoIp; clock: Clock; logger: Logger; metrics: Metrics }): Ingest {
+  const { registry, geoip, clock, metrics } = deps;
+  const log = deps.logger.child({ component: 'ingest' });
+
+  const apply = async (hb: Heartbeat): Promise<IngestResult> => {
+    const now = clock.now();
+    const previous = registry.get(hb.uuid);
+    if (hb.status === 'leaving') {
+      const removed = await registry.remove(hb.uuid);
+      metrics.heartbeats.inc({ result: 'accepted', reason: 'goodbye' });
+      if (removed) {
+        metrics.cacheEvents.inc({ event: 'goodbye' });
+        log.info({ id: hb.uuid, hostname: hb.hostname }, 'cache left (goodbye)');
+        return { ok: true, event: 'goodbye' };
+      }
+      return { ok: true, event: 'ignored' };
+    }
+    const location = previous && sameLocationInputs(previous.heartbeat, hb) ? previous.location : locateCache(hb, geoip);
+    const entry: CacheEntry = {
+      id: hb.uuid,
+      heartbeat: hb,
+      location,
+      unit: previous && previous.location === location ? previous.unit : location ? toUnitVector(location) : null,
+      createdMs: previous?.createdMs ?? now,
+      lastActiveMs: now,
+      verification: previous?.verification ?? null,
+    };
+    const event = await registry.put(entry);
+    metrics.heartbeats.inc({ result: 'accepted', reason: hb.status });
+    if (event === 'joined') {
+      metrics.cacheEvents.inc({ event: 'joined' });
+      log.info(
+        {
+          id: hb.uuid,
+          hostname: hb.hostname,
+          port: hb.cachePort,
+          city: location?.city ?? null,
+          country: location?.countryCode ?? null,
+          located: location?.source ?? 'unknown',
+        },
+        'cache joined',
+      );
+    }
+    return { ok: true, event };
+  };
+
+  return {
+    apply,
+    async handle(body) {
+      const parsed = parseHeartbeat(body);
+      if (!parsed.ok) {
+        metrics.heartbeats.inc({ result: 'rejected', reason: parsed.field });
+        log.warn({ reason: parsed.reason, sample: sampleOf(body) }, 'heartbeat rejected');
+        return { ok: false, reason: parsed.reason };
+      }
+      try {
+        return await apply(parsed.heartbeat);
+      } catch (error) {
+        // A registry failure (e.g. Redis away) must not kill the consumer; the next heartbeat retries.
+        metrics.heartbeats.inc({ result: 'rejected', reason: 'registry' });
+        log.error({ err: error, id: parsed.heartbeat.uuid }, 'could not store heartbeat');
+        return { ok: false, reason: `registry: ${(error as Error).message}` };
+      }
+    },
+  };
+}
+
+function sampleOf(body: unknown): string {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : JSON.stringify(body);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

@@ -1,0 +1,61 @@
+import { PyFloat, pyDumps, type PyValue } from './python-json.js';
+import type { RankedCache } from './lookup.js';
+import type { CacheEntry } from './registry/types.js';
+
+/**
+ * Entries of the original routes. Deployed original clients read this text with regular expressions
+ * (`"key": ([^,]+)[,|}]`), so every key is present in every entry, in one order, and no string value
+ * may contain a comma.
+ */
+
+const noCommas = (s: string | null | undefined): string | null => (s === null || s === undefined ? null : s.replaceAll(',', ''));
+
+function geoData(entry: CacheEntry): PyValue {
+  const l = entry.location;
+  if (!l) return null;
+  return {
+    city: noCommas(l.city),
+    region_code: noCommas(l.regionCode),
+    country_code: noCommas(l.countryCode),
+    country_name: noCommas(l.countryName),
+    continent: noCommas(l.continent),
+    latitude: new PyFloat(l.latitude),
+    longitude: new PyFloat(l.longitude),
+    time_zone: noCommas(l.timeZone),
+    postal_code: noCommas(l.postalCode),
+    metro_code: l.metroCode,
+  };
+}
+
+/** One cache as the original server's jsonify wrote it; `distance` is the ranking cost, as it was there. */
+export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local'> | null): PyValue {
+  const hb = entry.heartbeat;
+  return {
+    hostname: noCommas(hb.hostname),
+    squid_port: hb.cachePort,
+    public_ip: hb.publicIp ?? hb.externalIp ?? null,
+    private_ip: hb.privateIp ?? null,
+    external_ip: hb.externalIp ?? null,
+    load: new PyFloat(hb.load),
+    max_load: hb.maxLoad === null ? null : hb.maxLoad,
+    distance: ranked ? new PyFloat(ranked.score) : null,
+    verified: hb.verified || entry.verification?.ok === true,
+    global_access: hb.access === 'global',
+    local: ranked ? ranked.local : false,
+    cache_type: hb.cacheType,
+    upstream: hb.upstream,
+    created: new PyFloat(entry.createdMs / 1000),
+    last_active: new PyFloat(entry.lastActiveMs / 1000),
+    geo_data: geoData(entry),
+  };
+}
+
+/** `{"0": {...}, "1": {...}}` in order, or `null` when there is nothing (as the original). */
+export function legacyBody(entries: PyValue[]): string {
+  if (entries.length === 0) return 'null';
+  const obj: Record<string, PyValue> = {};
+  entries.forEach((e, i) => {
+    obj[String(i)] = e;
+  });
+  return pyDumps(obj);
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { commandFromTable, parseCommandLine } from '../shared/cli.js';
+import { systemClock } from '../shared/clock.js';
+import { redactedConfig } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigTable } from './config.js';
+import { startServer } from './runtime.js';
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+const program = commandFromTable({
+  name: 'shoal-server',
+  description:
+    'Shoal server: consumes cache heartbeats from RabbitMQ, keeps a TTL registry and answers VMs with the nearest, least loaded caches over HTTP.',
+  prefix: SERVER_ENV_PREFIX,
+  table: serverConfigTable,
+  configEnv: SERVER_CONFIG_ENV,
+});
+program.addHelpText(
+  'after',
+  '\nRoutes: /api/v1/nearest, /api/v1/caches, /nearest/<n>, /nearestverified/<n>, /nearestcvmfs/<n>,\n' +
+    '/nearestconditions/<n>, /all, /wpad.dat, /healthz. See README.md for every option.',
+);
+const { config } = parseCommandLine(program, {
+  prefix: SERVER_ENV_PREFIX,
+  table: serverConfigTable,
+  argv: process.argv,
+  env: process.env,
+  configEnv: SERVER_CONFIG_ENV,
+});
+
+const logger = createLogger({ name: 'shoal-server', level: config.logLevel });
+logger.info({ config: redactedConfig(serverConfigTable, config) }, 'starting');
+
+let running;
+try {
+  running = await startServer(config, { logger, clock: systemClock });
+} catch (error) {
+  logger.fatal({ err: (error as Error).message }, 'cannot start');
+  process.exit(1);
+}
+const server = running;
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, SHUTDOWN_LIMIT_MS).unref();
+  await server.stop();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

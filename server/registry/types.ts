@@ -1,0 +1,47 @@
+import type { Heartbeat } from '../../shared/heartbeat.js';
+import type { UnitVector } from '../../shared/geo.js';
+import type { GeoRecord } from '../geoip.js';
+
+export interface CacheLocation extends GeoRecord {
+  /** `declared`: coordinates from the heartbeat; `geoip`: looked up from the cache's address. */
+  source: 'declared' | 'geoip';
+}
+
+/** Result of the server's own check that a cache serves (see verification). */
+export interface VerificationState {
+  ok: boolean;
+  reason?: string | undefined;
+  checkedMs: number;
+}
+
+/** One advertised cache as the registry holds it. */
+export interface CacheEntry {
+  /** The agent's uuid. */
+  id: string;
+  heartbeat: Heartbeat;
+  location: CacheLocation | null;
+  /** Location as a unit vector, precomputed once for fast distance. */
+  unit: UnitVector | null;
+  createdMs: number;
+  lastActiveMs: number;
+  verification: VerificationState | null;
+}
+
+/**
+ * Where caches live while their heartbeats keep coming. Writes are async (a shared store may sit
+ * behind them); reads come from a local view so a lookup never waits on I/O.
+ */
+export interface Registry {
+  /** Insert or refresh an entry; says whether the cache is new. */
+  put(entry: CacheEntry): Promise<'joined' | 'updated'>;
+  /** Remove at once (goodbye, admin); returns what was removed. */
+  remove(id: string): Promise<CacheEntry | undefined>;
+  /** Record a verification result without touching liveness. */
+  setVerification(id: string, state: VerificationState): Promise<void>;
+  get(id: string): CacheEntry | undefined;
+  /** Live entries (not expired at the clock's now). Cheap: cached until something changes or expires. */
+  snapshot(): readonly CacheEntry[];
+  /** Drop expired entries and return them (for logs and metrics). */
+  sweep(): Promise<CacheEntry[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,72 @@
+import { Hono, type Context } from 'hono';
+import { resolveCaller } from '../caller.js';
+import type { ServerDeps } from '../deps.js';
+import { legacyBody, legacyEntry } from '../legacy-view.js';
+import type { LookupQuery } from '../lookup.js';
+import { wpadBody } from '../wpad.js';
+
+/** Counts above this are clamped: the original had no limit, but nothing needs more. */
+const MAX_LEGACY_COUNT = 100;
+const ORIGINAL_DEFAULT_COUNT = 5;
+const ORIGINAL_WPAD_COUNT = 10;
+
+type Filter = Pick<LookupQuery, 'upstream' | 'verifiedOnly'>;
+
+const NEAREST_ROUTES: Record<string, Filter> = {
+  nearest: { upstream: 'any', verifiedOnly: false },
+  nearestverified: { upstream: 'any', verifiedOnly: true },
+  nearestcvmfs: { upstream: 'cvmfs', verifiedOnly: false },
+  nearestconditions: { upstream: 'frontier', verifiedOnly: false },
+};
+
+/** `/name`, `/name/`, `/name/<n>`, `/name/<n>/`: the original accepted all four. */
+function paths(name: string): string[] {
+  return [`/${name}`, `/${name}/`, `/${name}/:count{[0-9]+}`, `/${name}/:count{[0-9]+}/`];
+}
+
+function countOf(c: Context, fallback: number): number {
+  const raw = c.req.param('count');
+  const n = raw === undefined ? fallback : Number(raw);
+  return Math.min(Math.max(n, 0), MAX_LEGACY_COUNT);
+}
+
+/** The original Shoal's routes, byte-compatible with what its clients parse. */
+export function createLegacyRoutes(deps: ServerDeps): Hono {
+  const app = new Hono();
+  const json = (c: Context, body: string) => c.body(body, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'private, max-age=30' });
+
+  for (const [name, filter] of Object.entries(NEAREST_ROUTES)) {
+    for (const path of paths(name)) {
+      app.get(path, (c) => {
+        const started = performance.now();
+        const caller = resolveCaller(c, deps, {});
+        const result = deps.lookup.nearest({ caller, count: countOf(c, ORIGINAL_DEFAULT_COUNT), type: 'any', ...filter });
+        deps.metrics.lookupSeconds.observe({ route: name }, (performance.now() - started) / 1000);
+        deps.metrics.lookups.inc({ route: name, outcome: result.caches.length > 0 ? 'found' : 'empty' });
+        return json(c, legacyBody(result.caches.map((r) => legacyEntry(r.entry, r))));
+      });
+    }
+  }
+
+  for (const path of paths('all')) {
+    app.get(path, (c) => {
+      const entries = deps.registry.snapshot().map((e) => legacyEntry(e, null));
+      deps.metrics.lookups.inc({ route: 'all', outcome: entries.length > 0 ? 'found' : 'empty' });
+      return json(c, legacyBody(entries));
+    });
+  }
+
+  app.get('/wpad.dat', (c) => {
+    const caller = resolveCaller(c, deps, {});
+    const result = deps.lookup.nearest({ caller, count: ORIGINAL_WPAD_COUNT, type: 'any', upstream: 'any', verifiedOnly: false });
+    deps.metrics.lookups.inc({ route: 'wpad', outcome: result.caches.length > 0 ? 'found' : 'empty' });
+    const body = wpadBody(result.caches.map((r) => ({ host: r.entry.heartbeat.hostname, port: r.entry.heartbeat.cachePort })));
+    return c.body(body, 200, {
+      'Content-Type': 'application/x-ns-proxy-autoconfig',
+      'Content-Length': String(Buffer.byteLength(body)),
+      'Cache-Control': 'private, max-age=60',
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,106 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Hono } from 'hono';
+import type { AmqpLink } from '../shared/amqp.js';
+import type { Clock } from '../shared/clock.js';
+import { createNetworkMatcher } from '../shared/ip.js';
+import type { Logger } from '../shared/logger.js';
+import { createServer } from './app.js';
+import type { ServerConfig } from './config.js';
+import { createHeartbeatConsumer } from './consumer.js';
+import { bundledGeoIpPath, openGeoIp, type GeoIp } from './geoip.js';
+import { createIngest, type Ingest } from './ingest.js';
+import { createLookupService } from './lookup.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createMemoryRegistry } from './registry/memory.js';
+import type { Registry } from './registry/types.js';
+
+export interface RunningServer {
+  app: Hono;
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  registry: Registry;
+  ingest: Ingest;
+  geoip: GeoIp;
+  metrics: Metrics;
+  /** Null when started with `amqp: false`. */
+  consumer: AmqpLink | null;
+  /** Stop taking work, close AMQP (channel, then connection), close HTTP, close the registry. */
+  stop(): Promise<void>;
+}
+
+/** Builds every server component from a config and serves it. Used by main, the demo and integration tests. */
+export async function startServer(config: ServerConfig, deps: { logger: Logger; clock: Clock; amqp?: boolean }): Promise<RunningServer> {
+  const { logger, clock } = deps;
+  const metrics = createMetrics();
+  const geoip = await openGeoIp(config.geoipDatabase || bundledGeoIpPath(), logger);
+  const registry = createMemoryRegistry({ ttlMs: config.cacheTtl * 1000, clock });
+  const lookup = createLookupService({
+    registry,
+    geoip,
+    options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad },
+  });
+  const ingest = createIngest({ registry, geoip, clock, logger, metrics });
+  const consumer =
+    deps.amqp === false
+      ? null
+      : createHeartbeatConsumer({
+          options: { url: config.amqpUrl, exchange: config.exchange, queue: config.queue, bindingKey: '#', prefetch: 200 },
+          ingest,
+          logger,
+          metrics,
+        });
+
+  const sweeper = setInterval(() => {
+    void registry.sweep().then((gone) => {
+      for (const e of gone) {
+        metrics.cacheEvents.inc({ event: 'expired' });
+        logger.info({ id: e.id, hostname: e.heartbeat.hostname }, 'cache expired (no heartbeat within TTL)');
+      }
+    });
+  }, config.cleanupInterval * 1000);
+  sweeper.unref();
+
+  const app = createServer({
+    registry,
+    lookup,
+    geoip,
+    metrics,
+    logger,
+    clock,
+    trustedProxies: createNetworkMatcher(config.trustedProxies),
+    defaultCount: config.defaultCount,
+    ...(consumer ? { amqpState: consumer.state } : {}),
+  });
+
+  const server = await listen(app, config.host, config.port);
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  logger.info({ url, port }, `listening on ${url}`);
+
+  return {
+    app,
+    url,
+    port,
+    registry,
+    ingest,
+    geoip,
+    metrics,
+    consumer,
+    async stop() {
+      clearInterval(sweeper);
+      if (consumer) await consumer.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await registry.close();
+    },
+  };
+}
+
+function listen(app: Hono, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

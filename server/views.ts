@@ -1,0 +1,70 @@
+import { proxyUrl } from '../shared/proxy-string.js';
+import type { Caller, RankedCache } from './lookup.js';
+import type { CacheEntry } from './registry/types.js';
+
+/** JSON shapes of the /api/v1 routes (snake_case, as the original's fields). */
+
+export function locationView(entry: CacheEntry) {
+  const l = entry.location;
+  if (!l) return null;
+  return {
+    latitude: l.latitude,
+    longitude: l.longitude,
+    city: l.city,
+    region_code: l.regionCode,
+    country_code: l.countryCode,
+    country_name: l.countryName,
+    continent: l.continent,
+    source: l.source,
+  };
+}
+
+export function cacheView(entry: CacheEntry, nowMs: number) {
+  const hb = entry.heartbeat;
+  return {
+    id: entry.id,
+    hostname: hb.hostname,
+    port: hb.cachePort,
+    proxy: proxyUrl(hb.hostname, hb.cachePort),
+    cache_type: hb.cacheType,
+    upstream: hb.upstream,
+    load: hb.load,
+    max_load: hb.maxLoad,
+    verified: hb.verified,
+    status: hb.status,
+    status_reason: hb.statusReason ?? null,
+    verification: entry.verification
+      ? { ok: entry.verification.ok, reason: entry.verification.reason ?? null, checked_at: new Date(entry.verification.checkedMs).toISOString() }
+      : null,
+    site: hb.site ?? null,
+    access: hb.access,
+    public_ip: hb.publicIp ?? null,
+    private_ip: hb.privateIp ?? null,
+    external_ip: hb.externalIp ?? null,
+    location: locationView(entry),
+    created: new Date(entry.createdMs).toISOString(),
+    last_heartbeat: new Date(entry.lastActiveMs).toISOString(),
+    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
+  };
+}
+
+export function rankedView(r: RankedCache, nowMs: number) {
+  return {
+    ...cacheView(r.entry, nowMs),
+    distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
+    score: Math.round(r.score * 1e6) / 1e6,
+    local: r.local,
+    effective_max_load: r.maxLoad,
+  };
+}
+
+export function callerView(caller: Caller) {
+  return {
+    ip: caller.ip,
+    located_by: caller.locatedBy,
+    latitude: caller.latitude,
+    longitude: caller.longitude,
+    city: caller.geo?.city ?? null,
+    country_code: caller.geo?.countryCode ?? null,
+  };
+}
