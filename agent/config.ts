@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { AccessLevelSchema, CacheTypeSchema, UpstreamSchema } from '../shared/heartbeat.js';
+import { isValidCidr } from '../shared/ip.js';
+import { LOG_LEVELS } from '../shared/logger.js';
+import { isIP } from 'node:net';
+
+export const AGENT_ENV_PREFIX = 'SHOAL_AGENT_';
+export const AGENT_CONFIG_ENV = 'SHOAL_AGENT_CONFIG';
+
+const optionalIp = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
+  .default('');
+
+const defaultStateFile = () =>
+  process.getuid?.() === 0 ? '/var/lib/shoal-agent/uuid' : `${process.env.HOME ?? '.'}/.local/state/shoal-agent/uuid`;
+
+/** Every agent setting: flag `--kebab-name`, env `SHOAL_AGENT_SCREAMING_NAME`, key `camelName` in a JSON config file. */
+export const agentConfigTable = {
+  amqpUrl: {
+    schema: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://').default('amqp://guest:guest@127.0.0.1:5672'),
+    help: 'RabbitMQ URL to publish heartbeats to',
+    arg: 'url',
+  },
+  exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange the server consumes', arg: 'name' },
+  interval: { schema: intFromText(1, 3600).default(30), help: 'seconds between heartbeats', arg: 'seconds' },
+  jitter: { schema: numberFromText(0, 0.5).default(0.1), help: 'random spread of the interval, as a fraction (0..0.5)', arg: 'fraction' },
+  hostname: { schema: z.string().min(1).max(253).regex(/^[^\s,"]+$/, 'no spaces, commas or quotes').default(hostname()), help: 'name clients use to reach the cache', arg: 'name' },
+  cachePort: { schema: intFromText(1, 65535).default(3128), help: 'port the cache listens on', arg: 'port' },
+  cacheType: { schema: CacheTypeSchema.default('squid'), help: 'squid or varnish', arg: 'type' },
+  upstream: { schema: UpstreamSchema.default('both'), help: 'what the cache serves: cvmfs, frontier or both', arg: 'kind' },
+  interface: { schema: z.string().default(''), help: 'network interface whose tx_bytes is the load; empty: the default-route one', arg: 'name' },
+  maxLoad: { schema: numberFromText(0, 1e9).default(0), help: 'max load in kB/s; 0: from the NIC speed (else the server default)', arg: 'kBps' },
+  publicIp: { schema: optionalIp, help: 'public address to advertise; empty: found from the interfaces', arg: 'ip' },
+  privateIp: { schema: optionalIp, help: 'private address to advertise; empty: found from the interfaces', arg: 'ip' },
+  externalIp: { schema: optionalIp, help: 'NAT/external address, sent when the host has no public one', arg: 'ip' },
+  latitude: { schema: numberFromText(-90, 90).optional(), help: 'declared latitude (instead of GeoIP)', arg: 'deg' },
+  longitude: { schema: numberFromText(-180, 180).optional(), help: 'declared longitude (instead of GeoIP)', arg: 'deg' },
+  site: { schema: z.string().regex(/^[^\s,"]+$/, 'no spaces, commas or quotes').max(128).optional(), help: 'site name', arg: 'name' },
+  networks: { schema: listFromText(z.string().refine(isValidCidr, 'must be a CIDR such as 10.0.0.0/8')).default([]), help: 'comma-separated CIDRs the site serves', kind: 'list', arg: 'cidrs' },
+  access: { schema: AccessLevelSchema.default('global'), help: 'global, site or private', arg: 'level' },
+  verified: { schema: booleanFromText.default(false), help: 'report the cache as verified (original field)', kind: 'boolean' },
+  uuid: { schema: z.string().regex(/^[\w.:-]{1,128}$/).optional(), help: 'fixed agent id; default: generated once and kept in --state-file', arg: 'id' },
+  stateFile: { schema: z.string().min(1).default(defaultStateFile()), help: 'file keeping the generated uuid across restarts', arg: 'path' },
+  logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
+} satisfies ConfigTable;
+
+export type AgentConfig = ReturnType<typeof loadAgentConfig>;
+
+export function loadAgentConfig(input: ConfigInput) {
+  return loadConfig(AGENT_ENV_PREFIX, agentConfigTable, input);
+}
