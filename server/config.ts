@@ -5,6 +5,8 @@ import { isValidCidr } from '../shared/ip.js';
 
 export const SERVER_ENV_PREFIX = 'SHOAL_';
 export const SERVER_CONFIG_ENV = 'SHOAL_CONFIG';
+/** The queue replicas share (competing consumers) in Redis mode when `queue` is not given. */
+export const DEFAULT_SHARED_QUEUE = 'shoal-server';
 
 /** Every server setting: flag `--kebab-name`, env `SHOAL_SCREAMING_NAME`, key `camelName` in a JSON config file. */
 export const serverConfigTable = {
@@ -18,7 +20,7 @@ export const serverConfigTable = {
   exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange agents publish to', arg: 'name' },
   queue: {
     schema: z.string().max(255).default(''),
-    help: 'queue to consume from; empty: a private queue per server process (every replica sees every heartbeat)',
+    help: `queue to consume from; empty: a private queue per server process (every replica sees every heartbeat), or with Redis the shared durable queue ${DEFAULT_SHARED_QUEUE}`,
     arg: 'name',
   },
   cacheTtl: { schema: intFromText(1, 86_400).default(180), help: 'seconds a cache stays listed after its last heartbeat', arg: 'seconds' },
@@ -42,6 +44,21 @@ export const serverConfigTable = {
     arg: 'kBps',
   },
   defaultCount: { schema: intFromText(1, 100).default(5), help: 'caches returned when a lookup gives no count', arg: 'n' },
+  redisUrl: {
+    schema: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')]).default(''),
+    help: 'Redis URL of a registry shared by several server replicas; empty: the registry is in this process\'s memory',
+    arg: 'url',
+  },
+  redisPrefix: {
+    schema: z.string().min(1).max(100).regex(/^\S+$/, 'may not contain spaces').default('shoal:'),
+    help: 'prefix of every Redis key and channel of this deployment',
+    arg: 'prefix',
+  },
+  redisResyncInterval: {
+    schema: intFromText(1, 3600).default(10),
+    help: 'seconds between full reloads of the local view from Redis (a safety net under pub/sub)',
+    arg: 'seconds',
+  },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
 } satisfies ConfigTable;
 

@@ -12,7 +12,7 @@ import { bundledGeoIpPath, openGeoIp, type GeoIp } from './geoip.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { createLookupService } from './lookup.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createMemoryRegistry } from './registry/memory.js';
+import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
 import type { Registry } from './registry/types.js';
 
 export interface RunningServer {
@@ -35,7 +35,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   const { logger, clock } = deps;
   const metrics = createMetrics();
   const geoip = await openGeoIp(config.geoipDatabase || bundledGeoIpPath(), logger);
-  const registry = createMemoryRegistry({ ttlMs: config.cacheTtl * 1000, clock });
+  const registry = await createRegistry(config, { clock, logger });
   const lookup = createLookupService({
     registry,
     geoip,
@@ -46,7 +46,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     deps.amqp === false
       ? null
       : createHeartbeatConsumer({
-          options: { url: config.amqpUrl, exchange: config.exchange, queue: config.queue, bindingKey: '#', prefetch: 200 },
+          options: { url: config.amqpUrl, exchange: config.exchange, queue: heartbeatQueue(config), bindingKey: '#', prefetch: 200 },
           ingest,
           logger,
           metrics,

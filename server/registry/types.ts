@@ -27,6 +27,19 @@ export interface CacheEntry {
   verification: VerificationState | null;
 }
 
+/** How the registry's backing store is doing (for `/readyz`). */
+export interface RegistryHealth {
+  /**
+   * `ok`: in step with its store; `degraded`: the store is unreachable, answers come from the last view;
+   * `loading`: no view yet (a replica that started while its store was unreachable).
+   */
+  status: 'ok' | 'degraded' | 'loading';
+  /** Which implementation: `memory` or `redis`. */
+  backend: string;
+  /** Why it is not ok, when it is not. */
+  reason?: string | undefined;
+}
+
 /**
  * Where caches live while their heartbeats keep coming. Writes are async (a shared store may sit
  * behind them); reads come from a local view so a lookup never waits on I/O.
@@ -44,4 +57,6 @@ export interface Registry {
   /** Drop expired entries and return them (for logs and metrics). */
   sweep(): Promise<CacheEntry[]>;
   close(): Promise<void>;
+  /** The backing store's state; absent means always ok (the in-memory registry). */
+  health?(): RegistryHealth;
 }

@@ -1,0 +1,79 @@
+/*
+ * Lua scripts run atomically in Redis, so a write, its TTL, the id index and the announcement to the other
+ * replicas happen together: no replica can see the key without the event or the event without the key.
+ * Announcements are assembled by string concatenation, not cjson, so numbers keep their full precision.
+ * Every write carries `active` (the heartbeat's time): a write older than what Redis holds is refused
+ * ('stale'), which makes replaying writes after an outage safe.
+ */
+
+/**
+ * KEYS: entry hash, id set. ARGV: id, data JSON, active ms, created ms, verification JSON ('' none), TTL ms, channel.
+ * Keeps the stored `created` and `verification` when the entry exists. Returns {event, created, verification}.
+ */
+export const PUT_SCRIPT = `
+local stored = redis.call('HMGET', KEYS[1], 'active', 'created', 'verification')
+local existed = stored[1] ~= false
+if existed and tonumber(stored[1]) > tonumber(ARGV[3]) then
+  return {'stale', '', ''}
+end
+local created = ARGV[4]
+local verification = ARGV[5]
+if existed then
+  created = stored[2] or created
+  verification = stored[3] or ''
+end
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'active', ARGV[3], 'created', created)
+if verification ~= '' then redis.call('HSET', KEYS[1], 'verification', verification) end
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('SADD', KEYS[2], ARGV[1])
+local v = verification
+if v == '' then v = 'null' end
+redis.call('PUBLISH', ARGV[7], '{"op":"put","id":' .. cjson.encode(ARGV[1]) .. ',"data":' .. ARGV[2] ..
+  ',"active":' .. ARGV[3] .. ',"created":' .. created .. ',"verification":' .. v .. '}')
+if existed then return {'updated', created, verification} end
+return {'joined', created, verification}
+`;
+
+/**
+ * KEYS: entry hash, id set. ARGV: id, removal time ms, channel.
+ * Removes unless a newer heartbeat is stored; returns the removed fields {data, active, created, verification} or nil.
+ */
+export const REMOVE_SCRIPT = `
+local stored = redis.call('HMGET', KEYS[1], 'data', 'active', 'created', 'verification')
+if stored[2] ~= false and tonumber(stored[2]) > tonumber(ARGV[2]) then
+  return nil
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[3], '{"op":"remove","id":' .. cjson.encode(ARGV[1]) .. '}')
+if stored[2] == false then return nil end
+return stored
+`;
+
+/**
+ * KEYS: entry hash. ARGV: id, verification JSON, channel.
+ * Sets the verification of a live entry without touching its TTL; returns 1, or 0 when there is no entry.
+ */
+export const VERIFY_SCRIPT = `
+local stored = redis.call('HMGET', KEYS[1], 'data', 'active', 'created')
+if stored[2] == false then return 0 end
+redis.call('HSET', KEYS[1], 'verification', ARGV[2])
+redis.call('PUBLISH', ARGV[3], '{"op":"put","id":' .. cjson.encode(ARGV[1]) .. ',"data":' .. stored[1] ..
+  ',"active":' .. stored[2] .. ',"created":' .. stored[3] .. ',"verification":' .. ARGV[2] .. '}')
+return 1
+`;
+
+/**
+ * KEYS: id set, then entry hashes. ARGV: the ids, in the same order as the hashes.
+ * Drops from the index the ids whose hash has expired (checked here, atomically, so a cache that came
+ * back in the meantime keeps its place).
+ */
+export const PRUNE_SCRIPT = `
+local removed = 0
+for i = 1, #ARGV do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then
+    removed = removed + redis.call('SREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+`;

@@ -1,0 +1,307 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import { createMemoryRegistry } from './memory.js';
+import { decodeEntry, encodeData, encodeVerification, parseHashFields, parseRegistryEvent, type RegistryEvent, type StoredEntry } from './redis-codec.js';
+import { PRUNE_SCRIPT, PUT_SCRIPT, REMOVE_SCRIPT, VERIFY_SCRIPT } from './redis-scripts.js';
+import type { CacheEntry, Registry, RegistryHealth } from './types.js';
+
+export interface RedisRegistryOptions {
+  url: string;
+  /** Prefix of every key and of the channel, so several deployments (or tests) share one Redis. */
+  prefix: string;
+  ttlMs: number;
+  /** Full reload of the local view from Redis, the safety net under pub/sub. */
+  resyncMs: number;
+  /** Redis client name (CLIENT LIST), suffixed `:commands` / `:events`. */
+  clientName: string;
+}
+
+export interface RedisRegistry extends Registry {
+  health(): RegistryHealth;
+  /** Resolves true once the view has been loaded from Redis, false after `timeoutMs`. */
+  waitLoaded(timeoutMs: number): Promise<boolean>;
+}
+
+/** A write Redis did not take (it was away); replayed when it returns, refused by Redis if stale by then. */
+type PendingWrite = { op: 'put'; entry: CacheEntry } | { op: 'remove'; atMs: number };
+
+const PutReplySchema = z.tuple([z.enum(['joined', 'updated', 'stale']), z.string(), z.string()]);
+const FieldsReplySchema = z.array(z.string().nullable());
+
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * The shared registry of several server replicas. Redis holds the truth: one hash per cache with a key TTL,
+ * so a cache disappears from Redis, for every replica, when its heartbeats stop.
+ *
+ * Lookups never wait on Redis: each replica serves from a local view (an in-memory registry on the same
+ * clock and TTL, so an entry leaves the view at the same moment its key expires, up to clock skew).
+ * The view is kept current by **pub/sub on writes**: every write is a Lua script that also publishes the
+ * new entry on `<prefix>events`, so replicas apply it without a further read. Pub/sub is fire-and-forget
+ * (a replica that is disconnected misses messages), so a **full resync** every `resyncMs`, and at once on
+ * every reconnect, reloads the view from Redis. Keyspace notifications were not chosen: they need
+ * `CONFIG SET notify-keyspace-events` on the whole server (refused by many managed Redis services, and felt
+ * by every other user of the instance), they would cost a read per change, and expiry needs no message
+ * here because the view expires entries itself. Polling alone would delay every change by its interval.
+ *
+ * Redis unreachable: the replica keeps its view, applies the writes it consumes to it and keeps them
+ * to replay when Redis returns (before the resync); `health()` says `degraded` meanwhile.
+ */
+export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock: Clock; logger: Logger }): RedisRegistry {
+  const { prefix, ttlMs } = options;
+  const { clock } = deps;
+  const log = deps.logger.child({ component: 'registry', backend: 'redis' });
+  const idsKey = `${prefix}ids`;
+  const channel = `${prefix}events`;
+  const entryKey = (id: string) => `${prefix}cache:${id}`;
+  const newView = () => createMemoryRegistry({ ttlMs, clock });
+
+  const connection = (role: string, extra: { enableOfflineQueue: boolean }) =>
+    new Redis(options.url, {
+      connectionName: `${options.clientName}:${role}`,
+      // Commands fail at once while Redis is away instead of queueing: the caller keeps the write locally.
+      ...extra,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 5000,
+      connectTimeout: 5000,
+      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    });
+  const commands = connection('commands', { enableOfflineQueue: false });
+  // The subscriber queues SUBSCRIBE until connected; ioredis resubscribes by itself after a reconnect.
+  const events = connection('events', { enableOfflineQueue: true });
+
+  const scripts: Record<'put' | 'remove' | 'verify' | 'prune', ScriptRunner> = {
+    put: define('shoalRegistryPut', 2, PUT_SCRIPT),
+    remove: define('shoalRegistryRemove', 2, REMOVE_SCRIPT),
+    verify: define('shoalRegistryVerify', 1, VERIFY_SCRIPT),
+    prune: define('shoalRegistryPrune', 0, PRUNE_SCRIPT),
+  };
+  function define(name: string, numberOfKeys: number, lua: string): ScriptRunner {
+    // numberOfKeys 0 here means "given with each call" (PRUNE takes a variable number of keys).
+    commands.defineCommand(name, numberOfKeys > 0 ? { numberOfKeys, lua } : { lua });
+    const method = (commands as unknown as Record<string, ScriptRunner>)[name] as ScriptRunner;
+    return (...args) => method.apply(commands, args);
+  }
+
+  let view = newView();
+  let loaded = false;
+  let problem: string | undefined = 'connecting to Redis';
+  let recording: RegistryEvent[] | null = null;
+  let resyncing: Promise<void> | null = null;
+  let resyncAgain = false;
+  let closed = false;
+  const pending = new Map<string, PendingWrite>();
+  const loadWaiters = new Set<() => void>();
+
+  const setProblem = (reason: string | undefined) => {
+    if (reason && !problem) log.warn({ reason, pending: pending.size }, 'Redis unreachable; answering from the last view');
+    if (!reason && problem && loaded) log.info('Redis reachable; view in step again');
+    problem = reason;
+  };
+
+  const toEntry = (id: string, stored: StoredEntry): CacheEntry | undefined => {
+    const decoded = decodeEntry(id, stored);
+    if ('error' in decoded) {
+      log.warn({ id, reason: decoded.error }, 'ignoring an entry in Redis that does not parse');
+      return undefined;
+    }
+    return decoded.entry;
+  };
+
+  const applyEvent = async (target: Registry, event: RegistryEvent) => {
+    if (event.op === 'remove') {
+      await target.remove(event.id);
+      return;
+    }
+    const entry = toEntry(event.id, event);
+    if (entry) await target.put(entry);
+  };
+
+  events.on('message', (from: string, text: string) => {
+    if (from !== channel) return;
+    const event = parseRegistryEvent(text);
+    if ('error' in event) {
+      log.warn({ reason: event.error }, 'ignoring a registry event that does not parse');
+      return;
+    }
+    recording?.push(event);
+    void applyEvent(view, event);
+  });
+
+  /** Writes Redis refused while away, oldest first; stops at the first failure. */
+  const flushPending = async () => {
+    for (const [id, write] of [...pending]) {
+      if (write.op === 'put') {
+        const remaining = write.entry.lastActiveMs + ttlMs - clock.now();
+        if (remaining > 0) await runPut(write.entry, remaining);
+      } else {
+        await scripts.remove(entryKey(id), idsKey, id, write.atMs, channel);
+      }
+      if (pending.get(id) === write) pending.delete(id);
+    }
+  };
+
+  /** Reloads the whole view from Redis; events that arrive meanwhile are applied again on top. */
+  const reload = async () => {
+    await flushPending();
+    recording = [];
+    try {
+      const ids = await commands.smembers(idsKey);
+      const pipeline = commands.pipeline();
+      for (const id of ids) pipeline.hmget(entryKey(id), 'data', 'active', 'created', 'verification');
+      const replies = ids.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+      const next = newView();
+      const gone: string[] = [];
+      for (const [i, id] of ids.entries()) {
+        const [error, value] = replies[i] ?? [new Error('no reply'), null];
+        if (error) throw error;
+        const fields = parseHashFields(FieldsReplySchema.parse(value));
+        if (fields === null) gone.push(id);
+        else if ('error' in fields) log.warn({ id, reason: fields.error }, 'ignoring an entry in Redis that does not parse');
+        else {
+          const entry = toEntry(id, fields);
+          if (entry) await next.put(entry);
+        }
+      }
+      for (const event of recording) await applyEvent(next, event);
+      view = next;
+      if (gone.length > 0) await scripts.prune(gone.length + 1, idsKey, ...gone.map(entryKey), ...gone);
+    } finally {
+      recording = null;
+    }
+    if (!loaded) {
+      loaded = true;
+      log.info({ caches: view.snapshot().length }, 'view loaded from Redis');
+      for (const w of loadWaiters) w();
+    }
+  };
+
+  /** One reload at a time; a request during a reload runs another one after it. */
+  const resync = (): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (resyncing) {
+      resyncAgain = true;
+      return resyncing;
+    }
+    resyncing = (async () => {
+      do {
+        resyncAgain = false;
+        try {
+          await reload();
+          setProblem(commands.status === 'ready' && events.status === 'ready' ? undefined : 'Redis connection not ready');
+        } catch (error) {
+          setProblem((error as Error).message);
+        }
+      } while (resyncAgain && !closed);
+      resyncing = null;
+    })();
+    return resyncing;
+  };
+
+  for (const [role, conn] of [
+    ['commands', commands],
+    ['events', events],
+  ] as const) {
+    conn.on('error', (err: Error) => log.debug({ role, err: err.message }, 'Redis connection error'));
+    conn.on('close', () => {
+      if (!closed) setProblem(`Redis ${role} connection lost`);
+    });
+    conn.on('ready', () => void resync());
+  }
+  void events.subscribe(channel).catch((error: Error) => log.warn({ err: error.message }, 'cannot subscribe to registry events'));
+  const timer = setInterval(() => void resync(), options.resyncMs);
+  timer.unref();
+
+  const runPut = async (entry: CacheEntry, remainingMs: number) => {
+    const reply = PutReplySchema.parse(
+      await scripts.put(
+        entryKey(entry.id),
+        idsKey,
+        entry.id,
+        encodeData(entry),
+        entry.lastActiveMs,
+        entry.createdMs,
+        encodeVerification(entry.verification),
+        Math.max(1, Math.ceil(remainingMs)),
+        channel,
+      ),
+    );
+    const [event, created, verification] = reply;
+    if (event === 'stale') return 'updated' as const;
+    // Apply at once (read-your-writes); the announcement applies the same again, harmlessly.
+    const stored = parseHashFields([encodeData(entry), String(entry.lastActiveMs), created, verification]);
+    const applied = stored && !('error' in stored) ? toEntry(entry.id, stored) : undefined;
+    await view.put(applied ?? entry);
+    return event;
+  };
+
+  return {
+    async put(entry) {
+      pending.delete(entry.id);
+      try {
+        return await runPut(entry, entry.lastActiveMs + ttlMs - clock.now());
+      } catch (error) {
+        setProblem((error as Error).message);
+        pending.set(entry.id, { op: 'put', entry });
+        return view.put(entry);
+      }
+    },
+    async remove(id) {
+      const local = view.get(id);
+      pending.delete(id);
+      try {
+        const reply = FieldsReplySchema.nullable().parse(await scripts.remove(entryKey(id), idsKey, id, clock.now(), channel));
+        await view.remove(id);
+        const fields = reply ? parseHashFields(reply) : null;
+        return fields && !('error' in fields) ? toEntry(id, fields) : local;
+      } catch (error) {
+        setProblem((error as Error).message);
+        pending.set(id, { op: 'remove', atMs: clock.now() });
+        return view.remove(id);
+      }
+    },
+    async setVerification(id, state) {
+      try {
+        await scripts.verify(entryKey(id), id, encodeVerification(state), channel);
+      } catch (error) {
+        setProblem((error as Error).message);
+        const write = pending.get(id);
+        if (write?.op === 'put') write.entry = { ...write.entry, verification: state };
+      }
+      await view.setVerification(id, state);
+    },
+    get: (id) => view.get(id),
+    snapshot: () => view.snapshot(),
+    sweep: () => view.sweep(),
+    health() {
+      if (!loaded) return { status: 'loading', backend: 'redis', reason: problem ?? 'loading the view from Redis' };
+      if (problem) return { status: 'degraded', backend: 'redis', reason: problem };
+      return { status: 'ok', backend: 'redis' };
+    },
+    waitLoaded(timeoutMs) {
+      if (loaded) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (value: boolean) => {
+          clearTimeout(timeout);
+          loadWaiters.delete(onLoad);
+          resolve(value);
+        };
+        const onLoad = () => done(true);
+        const timeout = setTimeout(() => done(false), timeoutMs);
+        loadWaiters.add(onLoad);
+      });
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await resyncing;
+      // quit() waits for a reply that never comes while Redis is away; disconnect() does not.
+      for (const conn of [events, commands]) {
+        if (conn.status === 'ready') await conn.quit().catch(() => conn.disconnect());
+        else conn.disconnect();
+      }
+    },
+  };
+}
