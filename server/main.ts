@@ -19,7 +19,7 @@ const program = commandFromTable({
 program.addHelpText(
   'after',
   '\nRoutes: /api/v1/nearest, /api/v1/caches, /nearest/<n>, /nearestverified/<n>, /nearestcvmfs/<n>,\n' +
-    '/nearestconditions/<n>, /all, /wpad.dat, /healthz. See README.md for every option.',
+    '/nearestconditions/<n>, /all, /wpad.dat, /healthz, /readyz. See README.md for every option.',
 );
 const { config } = parseCommandLine(program, {
   prefix: SERVER_ENV_PREFIX,
