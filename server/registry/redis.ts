@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { createMemoryRegistry } from './memory.js';
 import { decodeEntry, encodeData, encodeVerification, parseHashFields, parseRegistryEvent, type RegistryEvent, type StoredEntry } from './redis-codec.js';
-import { PRUNE_SCRIPT, PUT_SCRIPT, REMOVE_SCRIPT, VERIFY_SCRIPT } from './redis-scripts.js';
+import { createRedisClients } from './redis-clients.js';
 import type { CacheEntry, Registry, RegistryHealth } from './types.js';
 
 export interface RedisRegistryOptions {
@@ -29,8 +28,6 @@ type PendingWrite = { op: 'put'; entry: CacheEntry } | { op: 'remove'; atMs: num
 
 const PutReplySchema = z.tuple([z.enum(['joined', 'updated', 'stale']), z.string(), z.string()]);
 const FieldsReplySchema = z.array(z.string().nullable());
-
-type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 /**
  * The shared registry of several server replicas. Redis holds the truth: one hash per cache with a key TTL,
@@ -58,32 +55,7 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
   const entryKey = (id: string) => `${prefix}cache:${id}`;
   const newView = () => createMemoryRegistry({ ttlMs, clock });
 
-  const connection = (role: string, extra: { enableOfflineQueue: boolean }) =>
-    new Redis(options.url, {
-      connectionName: `${options.clientName}:${role}`,
-      // Commands fail at once while Redis is away instead of queueing: the caller keeps the write locally.
-      ...extra,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 5000,
-      connectTimeout: 5000,
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-    });
-  const commands = connection('commands', { enableOfflineQueue: false });
-  // The subscriber queues SUBSCRIBE until connected; ioredis resubscribes by itself after a reconnect.
-  const events = connection('events', { enableOfflineQueue: true });
-
-  const scripts: Record<'put' | 'remove' | 'verify' | 'prune', ScriptRunner> = {
-    put: define('shoalRegistryPut', 2, PUT_SCRIPT),
-    remove: define('shoalRegistryRemove', 2, REMOVE_SCRIPT),
-    verify: define('shoalRegistryVerify', 1, VERIFY_SCRIPT),
-    prune: define('shoalRegistryPrune', 0, PRUNE_SCRIPT),
-  };
-  function define(name: string, numberOfKeys: number, lua: string): ScriptRunner {
-    // numberOfKeys 0 here means "given with each call" (PRUNE takes a variable number of keys).
-    commands.defineCommand(name, numberOfKeys > 0 ? { numberOfKeys, lua } : { lua });
-    const method = (commands as unknown as Record<string, ScriptRunner>)[name] as ScriptRunner;
-    return (...args) => method.apply(commands, args);
-  }
+  const { commands, events, scripts } = createRedisClients(options.url, options.clientName);
 
   let view = newView();
   let loaded = false;
@@ -157,7 +129,14 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
       for (const [i, id] of ids.entries()) {
         const [error, value] = replies[i] ?? [new Error('no reply'), null];
         if (error) throw error;
-        const fields = parseHashFields(FieldsReplySchema.parse(value));
+        const raw = FieldsReplySchema.parse(value);
+        const current = view.get(id);
+        if (current && unchanged(current, raw)) {
+          // Most entries have not changed since the last reload: keep them without decoding again.
+          await next.put(current);
+          continue;
+        }
+        const fields = parseHashFields(raw);
         if (fields === null) gone.push(id);
         else if ('error' in fields) log.warn({ id, reason: fields.error }, 'ignoring an entry in Redis that does not parse');
         else {
@@ -177,6 +156,9 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
       for (const w of loadWaiters) w();
     }
   };
+
+  const unchanged = (e: CacheEntry, raw: readonly (string | null)[]) =>
+    raw[1] === String(e.lastActiveMs) && raw[2] === String(e.createdMs) && (raw[3] ?? '') === encodeVerification(e.verification);
 
   /** One reload at a time; a request during a reload runs another one after it. */
   const resync = (): Promise<void> => {
@@ -208,8 +190,11 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
     conn.on('close', () => {
       if (!closed) setProblem(`Redis ${role} connection lost`);
     });
-    conn.on('ready', () => void resync());
   }
+  commands.on('ready', () => void resync());
+  // ioredis emits 'ready' before it resubscribes; a PING queued behind the SUBSCRIBE answers once the
+  // subscription holds, and only then can a reload be sure to miss no event.
+  events.on('ready', () => setImmediate(() => void events.ping().then(() => resync(), () => undefined)));
   void events.subscribe(channel).catch((error: Error) => log.warn({ err: error.message }, 'cannot subscribe to registry events'));
   const timer = setInterval(() => void resync(), options.resyncMs);
   timer.unref();
