@@ -36,12 +36,13 @@ return {'joined', created, verification}
 
 /**
  * KEYS: entry hash, id set. ARGV: id, removal time ms, channel.
- * Removes unless a newer heartbeat is stored; returns the removed fields {data, active, created, verification} or nil.
+ * Removes unless a newer heartbeat is stored (then returns 0); returns the removed fields {data, active, created,
+ * verification}, or nil when there was nothing to remove.
  */
 export const REMOVE_SCRIPT = `
 local stored = redis.call('HMGET', KEYS[1], 'data', 'active', 'created', 'verification')
 if stored[2] ~= false and tonumber(stored[2]) > tonumber(ARGV[2]) then
-  return nil
+  return 0
 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])

@@ -237,7 +237,9 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
       const local = view.get(id);
       pending.delete(id);
       try {
-        const reply = FieldsReplySchema.nullable().parse(await scripts.remove(entryKey(id), idsKey, id, clock.now(), channel));
+        const reply = z.union([z.literal(0), FieldsReplySchema]).nullable().parse(await scripts.remove(entryKey(id), idsKey, id, clock.now(), channel));
+        // 0: a heartbeat newer than this removal is stored (it came back meanwhile); the view keeps it.
+        if (reply === 0) return undefined;
         await view.remove(id);
         const fields = reply ? parseHashFields(reply) : null;
         return fields && !('error' in fields) ? toEntry(id, fields) : local;

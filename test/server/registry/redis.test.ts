@@ -112,6 +112,16 @@ describe.runIf(redis)('Redis registry (real Redis)', () => {
     expect(await inspector.hget(`${prefix}cache:${e.id}`, 'active')).toBe(String(e.lastActiveMs));
   });
 
+  it('keeps an entry whose heartbeat is newer than a removal replayed after an outage', async () => {
+    fresh();
+    const a = await replica();
+    const e = entry({ lastActiveMs: Date.now() + 60_000 });
+    await a.put(e);
+    expect(await a.remove(e.id)).toBeUndefined();
+    expect(a.get(e.id)?.id).toBe(e.id);
+    expect(await inspector.exists(`${prefix}cache:${e.id}`)).toBe(1);
+  });
+
   it('removes from every replica and returns what was removed', async () => {
     fresh();
     const [a, b] = [await replica(), await replica()];
