@@ -46,6 +46,13 @@ export const agentConfigTable = {
   uuid: { schema: z.string().regex(/^[\w.:-]{1,128}$/).optional(), help: 'fixed agent id; default: generated once and kept in --state-file', arg: 'id' },
   stateFile: { schema: z.string().min(1).default(defaultStateFile()), help: 'file keeping the generated uuid across restarts', arg: 'path' },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
+  // LAN announcements in the original UDP format (agent/announce.ts); off by default so nothing broadcasts unasked.
+  announce: { schema: booleanFromText.default(false), help: 'announce the cache on the LAN over UDP (original format) and answer client queries', kind: 'boolean' },
+  announcePort: { schema: intFromText(1, 65535).default(50000), help: 'UDP port of LAN announcements and client queries', arg: 'port' },
+  announceAddress: { schema: z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address').default('255.255.255.255'), help: 'where announcements go (broadcast address)', arg: 'ip' },
+  announceInterval: { schema: intFromText(0, 86_400).default(60), help: 'seconds between announcements; 0: only answer queries', arg: 'seconds' },
+  announceIp: { schema: optionalIp, help: 'address to announce; empty: the private address, else the public one', arg: 'ip' },
+  announceForm: { schema: z.enum(['short', 'long']).default('short'), help: 'short (ip:port, every original client) or long (ip:port:type:upstream)', arg: 'form' },
 } satisfies ConfigTable;
 
 export type AgentConfig = ReturnType<typeof loadAgentConfig>;

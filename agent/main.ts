@@ -4,7 +4,10 @@ import { systemClock } from '../shared/clock.js';
 import { redactedConfig } from '../shared/config.js';
 import { toWire } from '../shared/heartbeat.js';
 import { createLogger } from '../shared/logger.js';
+import { networkInterfaces } from 'node:os';
+import { discoverAddresses } from './addresses.js';
 import { createAgent } from './agent.js';
+import { createAnnouncer } from './announce.js';
 import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigTable } from './config.js';
 import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
@@ -57,12 +60,33 @@ if (flags.once) {
 
 agent.start();
 
+// LAN announcements (original UDP format) and answers to our clients' queries, when asked for.
+const announcer = config.announce
+  ? createAnnouncer({
+      options: {
+        port: config.announcePort,
+        address: config.announceAddress,
+        intervalMs: config.announceInterval * 1000,
+        form: config.announceForm,
+        bindAddress: '0.0.0.0',
+      },
+      current: () => {
+        const found = discoverAddresses(networkInterfaces());
+        const ip = [config.announceIp, config.privateIp, found.privateIp, config.publicIp, found.publicIp].find((v) => v && !v.includes(':'));
+        return ip ? { ip, port: config.cachePort, type: config.cacheType, upstream: config.upstream } : null;
+      },
+      logger,
+    })
+  : null;
+await announcer?.start().catch((error: Error) => logger.error({ err: error.message }, 'cannot start LAN announcements'));
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
   setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
+  await announcer?.stop();
   await agent.stop();
   await publisher.close();
   process.exit(0);

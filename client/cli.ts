@@ -1,41 +1,51 @@
 #!/usr/bin/env node
 import { commandFromTable, parseCommandLine } from '../shared/cli.js';
+import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
-import { EXIT, runClient } from './client.js';
+import { EXIT, exitCodeOf, runClient } from './client.js';
 import { CLIENT_CONFIG_ENV, CLIENT_ENV_PREFIX, clientConfigTable } from './config.js';
 
 const program = commandFromTable({
   name: 'shoal-client',
   description:
-    'Shoal client: asks the Shoal server for the nearest caches and writes them as CVMFS_HTTP_PROXY into the CVMFS configuration.',
+    'Shoal client: asks the Shoal server for the nearest caches, verifies them, and writes them as CVMFS_HTTP_PROXY into the CVMFS configuration.',
   prefix: CLIENT_ENV_PREFIX,
   table: clientConfigTable,
   configEnv: CLIENT_CONFIG_ENV,
 });
 program.option('-d, --dump', 'print the CVMFS_HTTP_PROXY value and write nothing');
+program.option('--json', 'print the whole decision as JSON (what the server said, what verified, what was written)');
+program.option('-f, --frontier', 'print FRONTIER_SERVER with the proxies merged in as (proxyurl=...), and write nothing');
 program.addHelpText(
   'after',
-  `\nExit codes: ${EXIT.ok} success; ${EXIT.failed} no server answered (nothing written); ${EXIT.usage} bad option or config.\n` +
+  `\nExit codes: ${EXIT.ok} success; ${EXIT.fallback} success with fallback (last good list or site defaults); ` +
+    `${EXIT.failed} failure (nothing usable, or writing/applying failed); ${EXIT.usage} bad option or config.\n` +
     'Example cron line: */30 * * * * root shoal-client --server http://shoal.example.org:8080',
 );
-const { config, flags } = parseCommandLine(program, {
+const { config: parsed, flags } = parseCommandLine(program, {
   prefix: CLIENT_ENV_PREFIX,
   table: clientConfigTable,
   argv: process.argv,
   env: process.env,
   configEnv: CLIENT_CONFIG_ENV,
 });
+// The original client reads FRONTIER_SERVER from its environment; our own key wins when set.
+const config = Object.freeze({ ...parsed, frontierServer: parsed.frontierServer || (process.env.FRONTIER_SERVER ?? '') });
 
 const logger = createLogger({ name: 'shoal-client', level: config.logLevel, fd: 2 });
 
 try {
-  const decision = await runClient({ config, logger, dump: Boolean(flags.dump) });
-  if (decision.value === null) {
-    process.stderr.write(`shoal-client: no Shoal server answered (${decision.attempts.map((a) => `${a.server}: ${a.error}`).join('; ')}); nothing written\n`);
-    process.exit(EXIT.failed);
+  const decision = await runClient({ config, logger, clock: systemClock, env: process.env, dump: Boolean(flags.dump), frontier: Boolean(flags.frontier) });
+  if (flags.json) process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+  else if ((flags.dump || flags.frontier) && decision.value !== null) process.stdout.write(`${decision.value}\n`);
+  if (decision.outcome === 'failed') {
+    const tried = decision.attempts.map((a) => `${a.server}: ${a.error}`).join('; ');
+    process.stderr.write(`shoal-client: ${decision.reason ?? 'failed'}${tried ? ` (${tried})` : ''}; no last good list or site default, nothing written\n`);
+  } else if (decision.outcome === 'fallback') {
+    process.stderr.write(`shoal-client: ${decision.reason ?? 'fallback'}; using the ${decision.fallback?.source ?? 'fallback'} list\n`);
   }
-  if (flags.dump) process.stdout.write(`${decision.value}\n`);
-  process.exit(EXIT.ok);
+  for (const r of decision.applied?.results ?? []) if (!r.ok) process.stderr.write(`shoal-client: ${r.command.join(' ')} failed: ${r.error ?? ''}\n`);
+  process.exit(exitCodeOf(decision));
 } catch (error) {
   process.stderr.write(`shoal-client: ${(error as Error).message}\n`);
   process.exit(EXIT.failed);

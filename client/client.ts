@@ -1,64 +1,166 @@
-import { stat } from 'node:fs/promises';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { formatCvmfsProxy } from '../shared/proxy-string.js';
 import type { ClientConfig } from './config.js';
-import { readTextIfExists, setConfigValue, writeFileAtomic, getConfigValue } from './config-file.js';
+import { applyToCvmfs, readMountedRepositories, type ApplyResult } from './cvmfs-apply.js';
+import { discoverLanCaches, type Heard } from './discovery.js';
 import { fetchNearest, type NearestAnswer, type ServerAttempt } from './fetch-nearest.js';
+import { createLastGoodStore, type LastGoodStore } from './last-good.js';
+import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, parseProxyList, rankGroups, type Candidate, type Checked } from './proxy-plan.js';
+import { checkProxy } from './verify-proxy.js';
+import { writeProxy } from './write-proxy.js';
 
-export const CVMFS_PROXY_KEY = 'CVMFS_HTTP_PROXY';
+export { CVMFS_PROXY_KEY, writeProxy } from './write-proxy.js';
 
 /** Exit codes of shoal-client (documented in --help and README). */
-export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, fallback: 3 });
 
+/** Everything one run decided, as `--json` prints it. */
 export interface Decision {
-  /** Which server answered, or null when none did. */
+  mode: 'cvmfs' | 'frontier';
+  /** `ok`: fresh verified proxies; `fallback`: last good list or site defaults; `failed`: nothing usable. */
+  outcome: 'ok' | 'fallback' | 'failed';
+  /** Why the run fell back or failed. */
+  reason: string | null;
   server: string | null;
   attempts: ServerAttempt[];
+  /** What the server said. */
   answer: NearestAnswer | null;
+  lan: Heard[];
+  /** Every candidate and how its test fetch went. */
+  checked: Checked[];
+  /** Proxies chosen, in fail-over order, before site defaults and DIRECT. */
   proxies: string[];
-  /** The CVMFS_HTTP_PROXY value, or null when there is nothing to write. */
+  fallback: { source: 'last-good' | 'defaults'; savedAt: string | null } | null;
+  /** CVMFS_HTTP_PROXY (or FRONTIER_SERVER with --frontier); null when nothing usable. */
   value: string | null;
-  /** Path written, null with --dump or when nothing was written. */
   written: string | null;
-  /** False when the file already held this value. */
   changed: boolean;
+  applied: { tool: string | null; results: ApplyResult[] } | null;
 }
 
 export interface ClientDeps {
   config: ClientConfig;
   logger: Logger;
+  clock: Clock;
+  /** PATH (for cvmfs_talk) and the environment cvmfs_talk runs in. */
+  env: NodeJS.ProcessEnv;
+  dump?: boolean;
+  frontier?: boolean;
   fetch?: typeof fetch;
+  lastGood?: LastGoodStore;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  mountsPath?: string;
+  /** Runs between temp file and rename of the CVMFS config (crash tests). */
+  beforeRename?: () => Promise<void>;
 }
 
-/** Asks the servers and builds the proxy value; writes nothing. */
-export async function decide(deps: ClientDeps): Promise<Decision> {
-  const { config } = deps;
-  const result = await fetchNearest({ servers: config.server, count: config.count, timeoutMs: config.timeout, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
-  for (const a of result.attempts) deps.logger.warn({ server: a.server, error: a.error }, 'server did not answer');
-  if (!result.ok) return { server: null, attempts: result.attempts, answer: null, proxies: [], value: null, written: null, changed: false };
-  const proxies = result.answer.caches.map((c) => c.proxy);
-  if (result.answer.note) deps.logger.info({ note: result.answer.note }, 'server note');
-  const value = formatCvmfsProxy(
-    proxies.map((p) => [p]),
-    { direct: config.direct },
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One client run: wait, ask, verify, decide, and (unless dump or frontier) write and apply. */
+export async function runClient(deps: ClientDeps): Promise<Decision> {
+  const { config, clock } = deps;
+  const log = deps.logger.child({ component: 'client' });
+  const mode = deps.frontier ? 'frontier' : 'cvmfs';
+  const store = deps.lastGood ?? createLastGoodStore(config.stateFile);
+
+  // --dump is someone looking at the answer now, not a fleet member: no spreading delay.
+  const delayMs = deps.dump ? 0 : Math.floor((deps.random ?? Math.random)() * config.startDelay * 1000);
+  if (delayMs > 0) {
+    log.debug({ delayMs }, 'start delay');
+    await (deps.sleep ?? sleepFor)(delayMs);
+  }
+  const deadline = clock.now() + config.budget;
+  const left = () => Math.max(0, deadline - clock.now());
+
+  // The original listens for LAN broadcasts only for CVMFS; a LAN cache's upstream is often unknown.
+  const lanPromise =
+    mode === 'cvmfs' && config.discoveryTime > 0
+      ? discoverLanCaches({ durationMs: Math.min(config.discoveryTime, left()), port: config.discoveryPort, queryAddress: config.discoveryAddress }, log)
+      : Promise.resolve([]);
+  const result = await fetchNearest({
+    servers: config.server,
+    count: Math.min(100, config.count + 5), // spares, as the original asks for n+5, so failures can be dropped
+    timeoutMs: config.timeout,
+    upstream: mode,
+    deadlineMs: deadline,
+    now: () => clock.now(),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  for (const a of result.attempts) log.warn({ server: a.server, error: a.error }, 'server did not answer');
+  const lan = (await lanPromise).filter((h) => h.upstream === undefined || h.upstream !== (mode === 'cvmfs' ? 'frontier' : 'cvmfs'));
+  const answer = result.ok ? result.answer : null;
+  if (answer?.note) log.info({ note: answer.note }, 'server note');
+
+  const candidates: Candidate[] = [];
+  const add = (c: Candidate) => {
+    if (!candidates.some((x) => x.url === c.url)) candidates.push(c);
+  };
+  lan.forEach((h, i) => add({ url: `http://${h.ip}:${h.port}`, source: 'lan', group: 0, position: i, score: null }));
+  const groups = rankGroups(answer?.caches ?? [], config.rankTolerance);
+  answer?.caches.forEach((c, i) => add({ url: c.proxy, source: 'server', group: 1 + (groups[i] ?? 0), position: i, score: c.score ?? null }));
+
+  const checked: Checked[] = await Promise.all(
+    candidates.map(async (c) => {
+      if (!config.verify) return { ...c, ok: true, ms: null, error: null };
+      const check = await checkProxy(c.url, config.testUrl, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())), clock });
+      if (!check.ok) log.warn({ proxy: c.url, error: check.error }, 'proxy failed its test fetch; dropped');
+      return { ...c, ...check };
+    }),
   );
-  return { server: result.server, attempts: result.attempts, answer: result.answer, proxies, value, written: null, changed: false };
+  const fresh = orderVerified(checked, config.reorder).slice(0, config.count).map((c) => c.url);
+  const defaults = parseProxyList(config.defaultProxy);
+
+  const decision: Decision = { mode, outcome: 'ok', reason: null, server: result.ok ? result.server : null, attempts: result.attempts, answer, lan, checked, proxies: fresh, fallback: null, value: null, written: null, changed: false, applied: null };
+
+  if (fresh.length === 0) {
+    decision.reason = !result.ok ? 'no server answered' : candidates.length === 0 ? 'the server listed no proxy' : 'no proxy passed its test fetch';
+    const saved = await store.load();
+    if (saved.error) log.warn({ error: saved.error }, 'cannot read the last good list');
+    if (saved.value) {
+      decision.outcome = 'fallback';
+      decision.proxies = saved.value.proxies;
+      decision.fallback = { source: 'last-good', savedAt: saved.value.savedAt };
+    } else if (defaults.length > 0) {
+      decision.outcome = 'fallback';
+      decision.fallback = { source: 'defaults', savedAt: null };
+    } else {
+      decision.outcome = 'failed';
+      log.error({ reason: decision.reason }, 'no usable proxy and no last good list or site default: leaving the configuration as it is');
+      return decision;
+    }
+    log.warn({ reason: decision.reason, source: decision.fallback.source, savedAt: decision.fallback.savedAt }, 'falling back');
+  }
+
+  decision.value =
+    mode === 'frontier'
+      ? mergeFrontierServer(config.frontierServer, [...decision.proxies, ...defaults.flat()])
+      : buildCvmfsValue(chunk(decision.proxies, config.balance), defaults, config.direct);
+  if (deps.dump || mode === 'frontier') return decision;
+
+  decision.changed = await writeProxy(config.cvmfsConfig, decision.value, deps.beforeRename ? { beforeRename: deps.beforeRename } : {});
+  decision.written = decision.changed ? config.cvmfsConfig : null;
+  log.info({ path: config.cvmfsConfig, value: decision.value, changed: decision.changed }, decision.changed ? 'proxy list written' : 'proxy list unchanged');
+  if (decision.outcome === 'ok') {
+    await store.save({ version: 1, savedAt: new Date(clock.now()).toISOString(), server: decision.server, proxies: fresh });
+  }
+
+  if (config.apply !== 'never') {
+    const repositories = config.repositories.length > 0 ? config.repositories : await readMountedRepositories(deps.mountsPath);
+    decision.applied = await applyToCvmfs({ mode: config.apply, value: decision.value, repositories, env: deps.env, timeoutMs: Math.max(1000, Math.min(10_000, left())) });
+    if (decision.applied.tool === null) log.debug('CVMFS tools not on PATH; nothing to tell');
+    else if (config.apply === 'talk' && repositories.length === 0) log.info('no CVMFS repository mounted; nothing to tell');
+    for (const r of decision.applied.results) {
+      if (r.ok) log.info({ command: r.command.join(' ') }, 'told CVMFS');
+      else log.error({ command: r.command.join(' '), error: r.error }, 'CVMFS did not take the new proxy list');
+    }
+  }
+  return decision;
 }
 
-/** Writes `CVMFS_HTTP_PROXY` into the CVMFS config file atomically, keeping every other line; skips an unchanged value. */
-export async function writeProxy(path: string, value: string): Promise<boolean> {
-  const current = await readTextIfExists(path);
-  if (current !== null && getConfigValue(current, CVMFS_PROXY_KEY) === value) return false;
-  const mode = current === null ? 0o644 : (await stat(path)).mode & 0o777;
-  await writeFileAtomic(path, setConfigValue(current ?? '', CVMFS_PROXY_KEY, value), { mode });
-  return true;
-}
-
-/** One client run: decide, then write unless `dump`. */
-export async function runClient(deps: ClientDeps & { dump: boolean }): Promise<Decision> {
-  const decision = await decide(deps);
-  if (deps.dump || decision.value === null) return decision;
-  const changed = await writeProxy(deps.config.cvmfsConfig, decision.value);
-  deps.logger.info({ path: deps.config.cvmfsConfig, value: decision.value, changed }, changed ? 'proxy list written' : 'proxy list unchanged');
-  return { ...decision, written: deps.config.cvmfsConfig, changed };
+/** The exit code a decision deserves. */
+export function exitCodeOf(decision: Decision): number {
+  if (decision.outcome === 'failed') return EXIT.failed;
+  if (decision.applied?.results.some((r) => !r.ok)) return EXIT.failed;
+  return decision.outcome === 'fallback' ? EXIT.fallback : EXIT.ok;
 }

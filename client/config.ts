@@ -1,11 +1,22 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { intFromText, listFromText, loadConfig, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 
 export const CLIENT_ENV_PREFIX = 'SHOAL_CLIENT_';
 export const CLIENT_CONFIG_ENV = 'SHOAL_CLIENT_CONFIG';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL');
+
+/** A CVMFS proxy string (`a|b;c;DIRECT`): proxy URLs or DIRECT, no spaces or quotes. */
+const proxyList = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || v.split(/[;|]/).every((p) => p === 'DIRECT' || /^http:\/\/[^\s"'`$;|]+$/.test(p)), 'must be a CVMFS proxy list such as http://a:3128|http://b:3128;DIRECT')
+  .default('');
+
+const defaultStateFile = () =>
+  process.getuid?.() === 0 ? '/var/lib/shoal-client/last-good.json' : `${process.env.HOME ?? '.'}/.local/state/shoal-client/last-good.json`;
 
 /** Every client setting: flag `--kebab-name`, env `SHOAL_CLIENT_SCREAMING_NAME`, key `camelName` in a JSON config file. */
 export const clientConfigTable = {
@@ -17,8 +28,32 @@ export const clientConfigTable = {
   },
   count: { schema: intFromText(1, 20).default(3), help: 'how many proxies to put in the list', arg: 'n' },
   timeout: { schema: intFromText(100, 120_000).default(5000), help: 'ms to wait for each server', arg: 'ms' },
+  budget: { schema: intFromText(500, 600_000).default(60_000), help: 'ms the whole run may take (servers, discovery, verification), start delay excluded', arg: 'ms' },
   direct: { schema: z.enum(['last', 'never']).default('last'), help: 'put DIRECT last in the list, or never', arg: 'last|never' },
+  balance: { schema: intFromText(1, 20).default(1), help: 'proxies per load-balanced group (2 gives a|b;c|d); 1: plain fail-over order', arg: 'n' },
+  defaultProxy: { schema: proxyList, help: 'site default proxies appended after the found ones (CVMFS syntax, never duplicated)', arg: 'list' },
+  verify: { schema: booleanFromText.default(true), help: 'fetch --test-url through each proxy and drop those that fail', kind: 'boolean' },
+  testUrl: {
+    schema: z.string().regex(/^http:\/\/[^\s]+$/, 'must be an http:// URL').default('http://cvmfs-stratum-one.cern.ch/cvmfs/atlas.cern.ch/.cvmfswhitelist'),
+    help: 'URL fetched through each proxy to verify it (a /cvmfs/<repo>/ URL must name the repo in an N line)',
+    arg: 'url',
+  },
+  verifyTimeout: { schema: intFromText(100, 60_000).default(2000), help: 'ms each proxy has to answer the test fetch', arg: 'ms' },
+  reorder: { schema: booleanFromText.default(true), help: "re-order verified proxies by measured response time within the server's rank groups", kind: 'boolean' },
+  rankTolerance: { schema: numberFromText(0, 1).default(0.02), help: 'ranking scores this close to the best of a group count as one rank group', arg: 'score' },
+  startDelay: { schema: intFromText(0, 3600).default(180), help: 'wait a random 0..N seconds before starting, so a fleet does not call at once', arg: 'seconds' },
+  stateFile: { schema: z.string().min(1).default(defaultStateFile()), help: 'where the last good proxy list is kept for fallback', arg: 'path' },
   cvmfsConfig: { schema: z.string().min(1).default('/etc/cvmfs/default.local'), help: 'CVMFS config file to write CVMFS_HTTP_PROXY into', arg: 'path' },
+  apply: { schema: z.enum(['talk', 'reload', 'never']).default('talk'), help: 'tell a running CVMFS: cvmfs_talk proxy set per repository, cvmfs_config reload, or never', arg: 'talk|reload|never' },
+  repositories: { schema: listFromText(z.string().regex(/^[\w.-]+$/, 'must be a repository name')).default([]), help: 'repositories to tell; empty: every mounted one', kind: 'list', arg: 'names' },
+  frontierServer: { schema: z.string().default(''), help: 'FRONTIER_SERVER value the proxies are merged into with --frontier (default: env FRONTIER_SERVER)', arg: 'value' },
+  discoveryTime: { schema: intFromText(0, 600_000).default(2000), help: 'ms to listen for LAN cache announcements; 0: no LAN discovery', arg: 'ms' },
+  discoveryPort: { schema: intFromText(1, 65535).default(50000), help: 'UDP port of LAN announcements (original: 50000)', arg: 'port' },
+  discoveryAddress: {
+    schema: z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address').default('255.255.255.255'),
+    help: 'where the active LAN query goes (broadcast address)',
+    arg: 'ip',
+  },
   logLevel: { schema: z.enum(LOG_LEVELS).default('warn'), help: `log level on stderr (${LOG_LEVELS.join('|')})`, arg: 'level' },
 } satisfies ConfigTable;
 

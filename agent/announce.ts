@@ -1,0 +1,86 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { formatAnnouncement, isQuery, type Announcement, type AnnouncementForm } from '../shared/announce.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface AnnouncerOptions {
+  /** UDP port clients listen on (original: 50000); the announcer also answers queries on it. */
+  port: number;
+  /** Where periodic announcements go: a broadcast address (original: `<broadcast>`) or a host. */
+  address: string;
+  /** Milliseconds between announcements; 0 sends none and only answers queries. */
+  intervalMs: number;
+  /** Form of the periodic broadcast; query answers are always `long` (only our clients query). */
+  form: AnnouncementForm;
+  /** Address to bind the listening socket to. */
+  bindAddress: string;
+}
+
+export interface Announcer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Sends one announcement now; resolves false when there is nothing to announce or sending failed. */
+  announce(): Promise<boolean>;
+}
+
+/**
+ * Announces the local cache on the LAN as the original agent does, so original clients find it, and
+ * answers our clients' active query at once. `current` returns null while the cache should not be
+ * advertised (e.g. it fails its self-check), as the original only announces while Squid is available.
+ */
+export function createAnnouncer(deps: { options: AnnouncerOptions; current: () => Announcement | null; logger: Logger }): Announcer {
+  const { options, current } = deps;
+  const log = deps.logger.child({ component: 'announce' });
+  let socket: Socket | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  const send = (text: string, port: number, address: string) =>
+    new Promise<boolean>((resolve) => {
+      if (!socket) return resolve(false);
+      socket.send(text, port, address, (error) => {
+        if (error) log.debug({ err: error.message, address, port }, 'announcement not sent');
+        resolve(!error);
+      });
+    });
+
+  const announce = async () => {
+    const a = current();
+    return a ? send(formatAnnouncement(a, options.form), options.port, options.address) : false;
+  };
+
+  return {
+    announce,
+    async start() {
+      if (socket) return;
+      const s = createSocket({ type: 'udp4', reuseAddr: true });
+      socket = s;
+      s.on('message', (message, rinfo) => {
+        if (!isQuery(message.toString('utf8'))) return;
+        const a = current();
+        if (!a) return;
+        log.debug({ from: `${rinfo.address}:${rinfo.port}` }, 'answering a client query');
+        void send(formatAnnouncement(a, 'long'), rinfo.port, rinfo.address);
+      });
+      s.on('error', (error) => log.warn({ err: error.message }, 'announce socket error'));
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.bind(options.port, options.bindAddress, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      s.setBroadcast(true);
+      log.info({ port: options.port, address: options.address, intervalMs: options.intervalMs }, 'announcing on the LAN');
+      if (options.intervalMs > 0) {
+        void announce();
+        timer = setInterval(() => void announce(), options.intervalMs);
+      }
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      const s = socket;
+      socket = null;
+      if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+  };
+}

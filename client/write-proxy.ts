@@ -1,0 +1,19 @@
+import { stat } from 'node:fs/promises';
+import { getConfigValue, readTextIfExists, setConfigValue, writeFileAtomic } from './config-file.js';
+
+export const CVMFS_PROXY_KEY = 'CVMFS_HTTP_PROXY';
+
+/**
+ * Writes `CVMFS_HTTP_PROXY` into the CVMFS config file atomically, changing only that line and keeping
+ * every other byte; writes nothing when the file already holds the value. `beforeRename` runs between
+ * the synced temp file and the rename (tests use it to simulate a crash there).
+ */
+export async function writeProxy(path: string, value: string, options: { beforeRename?: () => Promise<void> } = {}): Promise<boolean> {
+  // Never write an empty or broken value: CVMFS would refuse to mount, which is worse than an old list.
+  if (!/^[^\s"'`$]+$/.test(value)) throw new Error(`refusing to write a malformed ${CVMFS_PROXY_KEY} value: ${JSON.stringify(value)}`);
+  const current = await readTextIfExists(path);
+  if (current !== null && getConfigValue(current, CVMFS_PROXY_KEY) === value) return false;
+  const mode = current === null ? 0o644 : (await stat(path)).mode & 0o777;
+  await writeFileAtomic(path, setConfigValue(current ?? '', CVMFS_PROXY_KEY, value), { mode, ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}) });
+  return true;
+}
