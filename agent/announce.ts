@@ -30,13 +30,17 @@ export interface Announcer {
 export function createAnnouncer(deps: { options: AnnouncerOptions; current: () => Announcement | null; logger: Logger }): Announcer {
   const { options, current } = deps;
   const log = deps.logger.child({ component: 'announce' });
-  let socket: Socket | null = null;
+  // Two sockets, as the original sends from port 0: `listener` holds the well-known port for queries,
+  // `sender` sends. With SO_REUSEADDR a unicast datagram goes to the socket bound last, so sending from
+  // the well-known port would make an agent deliver announcements to itself on a shared host.
+  let listener: Socket | null = null;
+  let sender: Socket | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   const send = (text: string, port: number, address: string) =>
     new Promise<boolean>((resolve) => {
-      if (!socket) return resolve(false);
-      socket.send(text, port, address, (error) => {
+      if (!sender) return resolve(false);
+      sender.send(text, port, address, (error) => {
         if (error) log.debug({ err: error.message, address, port }, 'announcement not sent');
         resolve(!error);
       });
@@ -50,25 +54,21 @@ export function createAnnouncer(deps: { options: AnnouncerOptions; current: () =
   return {
     announce,
     async start() {
-      if (socket) return;
-      const s = createSocket({ type: 'udp4', reuseAddr: true });
-      socket = s;
-      s.on('message', (message, rinfo) => {
+      if (listener) return;
+      const l = createSocket({ type: 'udp4', reuseAddr: true });
+      const out = createSocket({ type: 'udp4' });
+      listener = l;
+      sender = out;
+      l.on('message', (message, rinfo) => {
         if (!isQuery(message.toString('utf8'))) return;
         const a = current();
         if (!a) return;
         log.debug({ from: `${rinfo.address}:${rinfo.port}` }, 'answering a client query');
         void send(formatAnnouncement(a, 'long'), rinfo.port, rinfo.address);
       });
-      s.on('error', (error) => log.warn({ err: error.message }, 'announce socket error'));
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.bind(options.port, options.bindAddress, () => {
-          s.off('error', reject);
-          resolve();
-        });
-      });
-      s.setBroadcast(true);
+      for (const s of [l, out]) s.on('error', (error) => log.warn({ err: error.message }, 'announce socket error'));
+      await Promise.all([bindUdp(l, options.port, options.bindAddress), bindUdp(out, 0, options.bindAddress)]);
+      out.setBroadcast(true);
       log.info({ port: options.port, address: options.address, intervalMs: options.intervalMs }, 'announcing on the LAN');
       if (options.intervalMs > 0) {
         void announce();
@@ -78,9 +78,20 @@ export function createAnnouncer(deps: { options: AnnouncerOptions; current: () =
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
-      const s = socket;
-      socket = null;
-      if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+      const sockets = [listener, sender].filter((x): x is Socket => x !== null);
+      listener = null;
+      sender = null;
+      await Promise.all(sockets.map((x) => new Promise<void>((resolve) => x.close(() => resolve()))));
     },
   };
+}
+
+function bindUdp(socket: Socket, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
 }
