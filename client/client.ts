@@ -100,14 +100,16 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
   const groups = rankGroups(answer?.caches ?? [], config.rankTolerance);
   answer?.caches.forEach((c, i) => add({ url: c.proxy, source: 'server', group: 1 + (groups[i] ?? 0), position: i, score: c.score ?? null }));
 
-  const checked: Checked[] = await Promise.all(
-    candidates.map(async (c) => {
-      if (!config.verify) return { ...c, ok: true, ms: null, error: null };
-      const check = await checkProxy(c.url, config.testUrl, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())), clock });
-      if (!check.ok) log.warn({ proxy: c.url, error: check.error }, 'proxy failed its test fetch; dropped');
-      return { ...c, ...check };
-    }),
-  );
+  const verifyAll = (list: readonly Candidate[]): Promise<Checked[]> =>
+    Promise.all(
+      list.map(async (c) => {
+        if (!config.verify) return { ...c, ok: true, ms: null, error: null };
+        const check = await checkProxy(c.url, config.testUrl, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())), clock });
+        if (!check.ok) log.warn({ proxy: c.url, source: c.source, error: check.error }, 'proxy failed its test fetch; dropped');
+        return { ...c, ...check };
+      }),
+    );
+  const checked = await verifyAll(candidates);
   const fresh = orderVerified(checked, config.reorder).slice(0, config.count).map((c) => c.url);
   const defaults = parseProxyList(config.defaultProxy);
 
@@ -119,7 +121,12 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
     if (saved.error) log.warn({ error: saved.error }, 'cannot read the last good list');
     if (saved.value) {
       decision.outcome = 'fallback';
-      decision.proxies = saved.value.proxies;
+      // Prefer the saved proxies that still work; if none does (or the run is out of time), keep them all:
+      // the saved list is still a better guess than nothing.
+      const again = await verifyAll(saved.value.proxies.map((url, i) => ({ url, source: 'last-good' as const, group: 0, position: i, score: null })));
+      decision.checked.push(...again);
+      const working = again.filter((c) => c.ok).map((c) => c.url);
+      decision.proxies = working.length > 0 ? working : saved.value.proxies;
       decision.fallback = { source: 'last-good', savedAt: saved.value.savedAt };
     } else if (defaults.length > 0) {
       decision.outcome = 'fallback';

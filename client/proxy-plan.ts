@@ -5,7 +5,7 @@ import { formatCvmfsProxy, formatFrontierProxies } from '../shared/proxy-string.
 /** A proxy the client may use, from the server's answer or a LAN announcement. */
 export interface Candidate {
   url: string;
-  source: 'server' | 'lan';
+  source: 'server' | 'lan' | 'last-good';
   /** Rank group: lower first; proxies are only re-ordered by speed inside one group. */
   group: number;
   /** Position in the server's answer (LAN: order heard), the tie-breaker that keeps the server's order. */

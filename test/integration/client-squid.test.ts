@@ -113,6 +113,18 @@ describe.runIf(squid)('shoal-client against the real server and real Squids on l
     expect(after.proxies).toEqual([squids[1]?.url, squids[2]?.url]);
   });
 
+  it('checks the last good list again when falling back, keeping the proxies that still work (or all, if none does)', async () => {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const stateFile = fresh('state.json');
+    const save = (proxies: string[]) => writeFile(stateFile, JSON.stringify({ version: 1, savedAt: new Date().toISOString(), server: null, proxies }));
+    await save([deadProxy, squids[1]?.url as string]);
+    const some = await run({ server: down, timeout: 1000, cvmfsConfig: fresh('f'), stateFile });
+    expect(some).toMatchObject({ outcome: 'fallback', reason: 'no server answered', proxies: [squids[1]?.url] });
+    await save([deadProxy]);
+    const none = await run({ server: down, timeout: 1000, cvmfsConfig: fresh('f'), stateFile });
+    expect(none).toMatchObject({ outcome: 'fallback', proxies: [deadProxy], value: `${deadProxy};DIRECT` });
+  });
+
   describe('the command', () => {
     const good = () => `${squids[1]?.url};${squids[2]?.url};DIRECT`;
 
