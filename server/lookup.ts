@@ -2,9 +2,10 @@ import { toUnitVector, unitDistanceKm, type UnitVector } from '../shared/geo.js'
 import type { CacheType } from '../shared/heartbeat.js';
 import { rankCaches, type RankWeights } from '../shared/rank.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
+import { createLocality, type Locality, type SiteIndex } from './locality.js';
 import type { CacheEntry, Registry } from './registry/types.js';
 
-/** How the caller's position was found: from GeoIP on its address, from `lat`/`lon`, or not at all. */
+/** How the caller's position was found: `lat`/`lon` given, its site's caches, GeoIP on its address, or not at all. */
 export type LocatedBy = 'geoip' | 'query' | 'site' | 'unknown';
 
 export interface Caller {
@@ -13,6 +14,8 @@ export interface Caller {
   latitude: number | null;
   longitude: number | null;
   geo: GeoRecord | null;
+  /** Sites whose networks hold the caller's address (declared by agents or in the coverage file). */
+  sites: readonly string[];
 }
 
 export interface LookupQuery {
@@ -31,6 +34,11 @@ export interface RankedCache {
   score: number;
   local: boolean;
   maxLoad: number;
+  /** The address this caller should use: the private one for a `private` cache of its own site, else the hostname. */
+  host: string;
+  site: string | null;
+  /** Offered although overloaded or failing, because nothing else was left. */
+  degraded: boolean;
 }
 
 export interface LookupResult {
@@ -58,32 +66,56 @@ interface Candidate {
   load: number;
   maxLoad: number;
   hostname: string;
+  host: string;
+  site: string | null;
+  degraded: boolean;
 }
 
-export function createLookupService(deps: { registry: Registry; geoip: GeoIp; options: LookupOptions }): LookupService {
+export interface LookupDeps {
+  registry: Registry;
+  geoip: GeoIp;
+  options: LookupOptions;
+  /** Site networks (agents' declarations plus the operator's coverage file); default: declarations only. */
+  locality?: Locality;
+  /** Caches an operator is draining: never offered. */
+  isDrained?: (id: string) => boolean;
+}
+
+export function createLookupService(deps: LookupDeps): LookupService {
   const { registry, geoip, options } = deps;
+  const locality = deps.locality ?? createLocality({});
+  const isDrained = deps.isDrained ?? (() => false);
 
   const servesUpstream = (e: CacheEntry, upstream: LookupQuery['upstream']) =>
     upstream === 'any' || e.heartbeat.upstream === 'both' || e.heartbeat.upstream === upstream;
 
-  const candidatesFor = (query: LookupQuery, unit: UnitVector | null, allowOverloaded: boolean): Candidate[] => {
+  const candidatesFor = (query: LookupQuery, unit: UnitVector | null, sites: SiteIndex, relaxed: boolean): Candidate[] => {
     const out: Candidate[] = [];
+    const callerSites = query.caller.sites;
     for (const e of registry.snapshot()) {
       const hb = e.heartbeat;
-      if (hb.status !== 'ok') continue;
+      if (hb.status === 'leaving') continue;
       if (e.verification && !e.verification.ok) continue;
+      if (isDrained(e.id)) continue;
       if (query.verifiedOnly && !hb.verified) continue;
       if (!servesUpstream(e, query.upstream)) continue;
       if (query.type !== 'any' && hb.cacheType !== query.type) continue;
+      const site = callerSites.length > 0 || hb.access !== 'global' ? sites.siteOfCache(e) : null;
+      const local = site !== null && callerSites.includes(site);
+      if (hb.access !== 'global' && !local) continue;
       const maxLoad = hb.maxLoad ?? options.defaultMaxLoad;
-      if (!allowOverloaded && hb.load >= maxLoad) continue;
+      const degraded = hb.status === 'failing' || hb.load >= maxLoad;
+      if (degraded && !relaxed) continue;
       out.push({
         entry: e,
-        local: false,
+        local,
         distanceKm: unit && e.unit ? unitDistanceKm(unit, e.unit) : null,
         load: hb.load,
         maxLoad,
         hostname: hb.hostname,
+        host: hb.access === 'private' && local && hb.privateIp ? hb.privateIp : hb.hostname,
+        site,
+        degraded,
       });
     }
     return out;
@@ -91,35 +123,41 @@ export function createLookupService(deps: { registry: Registry; geoip: GeoIp; op
 
   return {
     locate(ip, coordinates) {
-      if (coordinates) {
-        return { ip, locatedBy: 'query', latitude: coordinates.latitude, longitude: coordinates.longitude, geo: ip ? geoip.lookup(ip) : null };
-      }
+      const index = locality.index(registry.snapshot());
+      const sites = index.sitesOf(ip);
       const geo = ip ? geoip.lookup(ip) : null;
-      if (!geo) return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null };
-      return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo };
+      if (coordinates) return { ip, locatedBy: 'query', latitude: coordinates.latitude, longitude: coordinates.longitude, geo, sites };
+      for (const site of sites) {
+        const p = index.positionOf(site);
+        if (p) return { ip, locatedBy: 'site', latitude: p.latitude, longitude: p.longitude, geo: geo ?? p, sites };
+      }
+      if (geo) return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo, sites };
+      return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites };
     },
     nearest(query) {
       const { caller } = query;
       const unit = caller.latitude !== null && caller.longitude !== null ? toUnitVector({ latitude: caller.latitude, longitude: caller.longitude }) : null;
-      let note: string | null = unit ? null : 'caller location unknown: caches ranked by load only';
-      let candidates = candidatesFor(query, unit, false);
+      const notes: string[] = [];
+      if (!unit) notes.push('caller location unknown: site-local caches first, then caches ranked by load only');
+      const sites = locality.index(registry.snapshot());
+      let candidates = candidatesFor(query, unit, sites, false);
       if (candidates.length === 0) {
-        const overloaded = candidatesFor(query, unit, true);
-        if (overloaded.length > 0) {
-          candidates = overloaded;
-          note = 'every matching cache is at or over its max load; offering them anyway';
-        }
+        candidates = candidatesFor(query, unit, sites, true);
+        if (candidates.length > 0) notes.push('every matching cache is overloaded or failing; offering them anyway');
       }
       const ranked = rankCaches(candidates, query.count, options.weights);
       return {
         caller,
-        note,
+        note: notes.length > 0 ? notes.join('; ') : null,
         caches: ranked.map(({ item, cost }) => ({
           entry: item.entry,
           distanceKm: item.distanceKm,
           score: cost,
           local: item.local,
           maxLoad: item.maxLoad,
+          host: item.host,
+          site: item.site,
+          degraded: item.degraded,
         })),
       };
     },

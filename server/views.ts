@@ -51,6 +51,11 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
 export function rankedView(r: RankedCache, nowMs: number) {
   return {
     ...cacheView(r.entry, nowMs),
+    // The address for this caller: a `private` cache's private address inside its own site.
+    proxy: proxyUrl(r.host, r.entry.heartbeat.cachePort),
+    address: r.host,
+    site: r.site ?? r.entry.heartbeat.site ?? null,
+    degraded: r.degraded,
     distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
     score: Math.round(r.score * 1e6) / 1e6,
     local: r.local,
@@ -66,5 +71,6 @@ export function callerView(caller: Caller) {
     longitude: caller.longitude,
     city: caller.geo?.city ?? null,
     country_code: caller.geo?.countryCode ?? null,
+    site: caller.sites[0] ?? null,
   };
 }

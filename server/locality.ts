@@ -1,0 +1,106 @@
+import { createNetworkMatcher, type NetworkMatcher } from '../shared/ip.js';
+import type { Coverage } from './coverage.js';
+import type { CacheEntry, CacheLocation } from './registry/types.js';
+
+/** Which site each cache belongs to and which networks each site serves, for one registry snapshot. */
+export interface SiteIndex {
+  /** Sites whose networks contain the address (sorted; empty when none, or no address). */
+  sitesOf(address: string | null): readonly string[];
+  /** The cache's site: declared, else the coverage site holding one of its addresses, else (if it declares networks) its hostname. */
+  siteOfCache(entry: CacheEntry): string | null;
+  /** Where a site is: its first located cache by hostname (declared coordinates win), or null. */
+  positionOf(site: string): CacheLocation | null;
+}
+
+export interface Locality {
+  /** The index for a snapshot; rebuilt only when the snapshot (an immutable array) changes. */
+  index(snapshot: readonly CacheEntry[]): SiteIndex;
+}
+
+/**
+ * Site locality without any per-request DNS or subprocess (the original ran `dig` per cache per
+ * request): everything here is CIDR arithmetic on data we already hold, memoised per snapshot.
+ */
+export function createLocality(coverage: Coverage): Locality {
+  const coverageMatchers = Object.entries(coverage).map(([site, cidrs]) => ({ site, matcher: createNetworkMatcher(cidrs) }));
+  // Heartbeats replace entries every few seconds; these memos keep a rebuild O(caches) with no re-parsing.
+  const cacheSites = new Map<string, { key: string; site: string | null }>();
+  const matchers = new Map<string, NetworkMatcher>();
+  let last: { snapshot: readonly CacheEntry[]; index: SiteIndex } | null = null;
+
+  const coverageSiteOf = (addresses: readonly (string | undefined)[]): string | null => {
+    for (const address of addresses) {
+      if (!address) continue;
+      for (const { site, matcher } of coverageMatchers) if (matcher.has(address)) return site;
+    }
+    return null;
+  };
+
+  const siteOfCache = (entry: CacheEntry): string | null => {
+    const hb = entry.heartbeat;
+    const key = `${hb.site ?? ''}|${hb.publicIp ?? ''}|${hb.privateIp ?? ''}|${hb.externalIp ?? ''}|${hb.networks?.length ?? 0}`;
+    const memo = cacheSites.get(entry.id);
+    if (memo && memo.key === key) return memo.site;
+    const site = hb.site ?? coverageSiteOf([hb.privateIp, hb.publicIp, hb.externalIp]) ?? (hb.networks?.length ? hb.hostname : null);
+    cacheSites.set(entry.id, { key, site });
+    return site;
+  };
+
+  const matcherFor = (cidrs: readonly string[]): NetworkMatcher => {
+    const key = [...cidrs].sort().join(',');
+    let m = matchers.get(key);
+    if (!m) {
+      m = createNetworkMatcher(cidrs);
+      matchers.set(key, m);
+    }
+    return m;
+  };
+
+  const build = (snapshot: readonly CacheEntry[]): SiteIndex => {
+    const networks = new Map<string, Set<string>>();
+    for (const [site, cidrs] of Object.entries(coverage)) networks.set(site, new Set(cidrs));
+    const positions = new Map<string, { hostname: string; location: CacheLocation }>();
+    const live = new Set<string>();
+    for (const entry of snapshot) {
+      live.add(entry.id);
+      const site = siteOfCache(entry);
+      if (site === null) continue;
+      const set = networks.get(site) ?? new Set<string>();
+      for (const cidr of entry.heartbeat.networks ?? []) set.add(cidr);
+      networks.set(site, set);
+      const l = entry.location;
+      const best = positions.get(site);
+      if (l && (!best || better(l, entry.heartbeat.hostname, best))) positions.set(site, { hostname: entry.heartbeat.hostname, location: l });
+    }
+    for (const id of cacheSites.keys()) if (!live.has(id)) cacheSites.delete(id);
+    if (matchers.size > 10_000) matchers.clear();
+    const siteMatchers: { site: string; matcher: NetworkMatcher }[] = [];
+    for (const [site, set] of networks) if (set.size > 0) siteMatchers.push({ site, matcher: matcherFor([...set]) });
+    siteMatchers.sort((a, b) => a.site.localeCompare(b.site));
+    return {
+      siteOfCache,
+      positionOf: (site) => positions.get(site)?.location ?? null,
+      sitesOf(address) {
+        if (!address) return [];
+        const out: string[] = [];
+        for (const { site, matcher } of siteMatchers) if (matcher.has(address)) out.push(site);
+        return out;
+      },
+    };
+  };
+
+  return {
+    index(snapshot) {
+      if (last && last.snapshot === snapshot) return last.index;
+      last = { snapshot, index: build(snapshot) };
+      return last.index;
+    },
+  };
+}
+
+function better(l: CacheLocation, hostname: string, current: { hostname: string; location: CacheLocation }): boolean {
+  const declared = l.source === 'declared';
+  const currentDeclared = current.location.source === 'declared';
+  if (declared !== currentDeclared) return declared;
+  return hostname < current.hostname;
+}
