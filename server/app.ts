@@ -4,6 +4,14 @@ import type { ServerDeps } from './deps.js';
 import { createApiRoutes } from './routes/api.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createLegacyRoutes } from './routes/legacy.js';
+import { createPacRoutes } from './routes/pac.js';
+import { createReadyRoutes } from './routes/ready.js';
+import { createMetricsRoutes } from './routes/metrics.js';
+import { createExportRoutes } from './routes/export.js';
+import { createGeoApiRoutes } from './routes/geo-api.js';
+import { createAdminRoutes } from './routes/admin.js';
+import { createNameLocator } from './name-locator.js';
+import { openApiDocument } from './openapi.js';
 
 /** The HTTP app. Never listens: main (or a test) serves it. */
 export function createServer(deps: ServerDeps): Hono {
@@ -17,8 +25,22 @@ export function createServer(deps: ServerDeps): Hono {
   });
 
   app.route('/', createHealthRoutes(deps));
+  app.route('/', createReadyRoutes(deps));
+  app.route('/', createMetricsRoutes(deps));
   app.route('/api/v1', createApiRoutes(deps));
+  app.route('/api/v1/export', createExportRoutes(deps));
+  if (deps.adminToken) {
+    // The drain list must be the one the lookup consults, so main (or the test) hands it in.
+    if (!deps.drains) throw new Error('adminToken needs the drains the lookup uses (deps.drains)');
+    const drains = deps.drains;
+    app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains, metrics: deps.metrics, logger: deps.logger }));
+  }
+  const openapi = openApiDocument({ adminEnabled: Boolean(deps.adminToken) });
+  app.get('/openapi.json', (c) => c.json(openapi, 200, { 'Cache-Control': 'public, max-age=3600' }));
+  const names = deps.names ?? createNameLocator({ geoip: deps.geoip, registry: deps.registry, clock: deps.clock });
+  app.route('/', createGeoApiRoutes({ ...deps, names }));
   app.route('/', createLegacyRoutes(deps));
+  app.route('/', createPacRoutes(deps));
 
   app.notFound((c) => {
     throw new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`);

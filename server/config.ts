@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from '../shared/ip.js';
 
@@ -58,6 +58,27 @@ export const serverConfigTable = {
     schema: intFromText(1, 3600).default(10),
     help: 'seconds between full reloads of the local view from Redis (a safety net under pub/sub)',
     arg: 'seconds',
+  },
+  coverageFile: {
+    schema: z.string().default(''),
+    help: 'JSON file mapping site names to the CIDRs they serve ({"site": ["10.0.0.0/8"]}), for caches whose agents declare no site',
+    arg: 'path',
+  },
+  geoipCheckInterval: {
+    schema: numberFromText(0.1, 86_400).default(60),
+    help: 'seconds between checks of the GeoIP file; a changed file is loaded without a restart',
+    arg: 'seconds',
+  },
+  pacDirect: {
+    schema: booleanFromText.default(true),
+    help: 'end PAC proxy lists with DIRECT, so clients go to the origin when every cache is down',
+    kind: 'boolean',
+  },
+  adminToken: {
+    schema: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).default(''),
+    help: 'bearer token of the admin routes (/api/v1/admin); empty: admin routes off',
+    arg: 'token',
+    secret: true,
   },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
 } satisfies ConfigTable;

@@ -3,7 +3,9 @@ import type { NetworkMatcher } from '../shared/ip.js';
 import type { Logger } from '../shared/logger.js';
 import type { GeoIp } from './geoip.js';
 import type { LookupService } from './lookup.js';
+import type { DrainList } from './drain.js';
 import type { Metrics } from './metrics.js';
+import type { NameLocator } from './name-locator.js';
 import type { Registry } from './registry/types.js';
 
 /** What the HTTP app needs; built by main (or a test) and handed in. */
@@ -18,4 +20,12 @@ export interface ServerDeps {
   defaultCount: number;
   /** Readiness of the heartbeat consumer; absent when the server runs without one. */
   amqpState?: () => 'connecting' | 'connected' | 'closed';
+  /** PAC proxy lists end with DIRECT (default true). */
+  pacDirect?: boolean;
+  /** Caches an operator is draining (never offered). */
+  drains?: DrainList;
+  /** Bearer token of the admin routes; absent or empty: the admin routes are off. */
+  adminToken?: string;
+  /** Places names for the CVMFS geo API; absent: a locator built from geoip and registry (with system DNS). */
+  names?: NameLocator;
 }

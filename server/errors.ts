@@ -26,11 +26,14 @@ export class ApiError extends Error {
   }
 }
 
-/** A 400 naming the first bad parameter. */
+/** A 400 naming every bad parameter (`count: must be ...; lat: ...`); `field` is the first. */
 export function badParameters(error: ZodError): ApiError {
-  const issue = error.issues[0];
-  const field = issue?.path.map(String).join('.') || 'query';
-  return new ApiError('bad_request', `${field}: ${issue?.message ?? 'invalid'}`, field);
+  const problems = error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const field = keys.length > 0 ? keys.join(', ') : issue.path.map(String).join('.') || 'query';
+    return { field, text: `${field}: ${issue.message}` };
+  });
+  return new ApiError('bad_request', problems.map((p) => p.text).join('; ') || 'query: invalid', problems[0]?.field ?? 'query');
 }
 
 /** The one onError: known errors keep their code; anything else is logged with its stack and answered 500. */

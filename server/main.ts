@@ -18,8 +18,10 @@ const program = commandFromTable({
 });
 program.addHelpText(
   'after',
-  '\nRoutes: /api/v1/nearest, /api/v1/caches, /nearest/<n>, /nearestverified/<n>, /nearestcvmfs/<n>,\n' +
-    '/nearestconditions/<n>, /all, /wpad.dat, /healthz, /readyz. See README.md for every option.',
+  '\nRoutes: /api/v1/nearest, /api/v1/caches, /api/v1/export/wlcg-wpad, /api/v1/admin/... (with --admin-token),\n' +
+    '/openapi.json, /nearest/<n>, /nearestverified/<n>, /nearestcvmfs/<n>, /nearestconditions/<n>, /all,\n' +
+    '/wpad.dat, /proxy.pac, /cvmfs/<repo>/api/v1.0/geo/<client>/<servers>, /healthz, /readyz, /metrics.\n' +
+    'See README.md for every option.',
 );
 const { config } = parseCommandLine(program, {
   prefix: SERVER_ENV_PREFIX,

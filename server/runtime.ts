@@ -8,7 +8,11 @@ import type { Logger } from '../shared/logger.js';
 import { createServer } from './app.js';
 import type { ServerConfig } from './config.js';
 import { createHeartbeatConsumer } from './consumer.js';
-import { bundledGeoIpPath, openGeoIp, type GeoIp } from './geoip.js';
+import { createCoverageLocality } from './coverage-locality.js';
+import { createDrainList, type DrainList } from './drain.js';
+import { bundledGeoIpPath } from './geoip.js';
+import { openWatchedGeoIp, type WatchedGeoIp } from './geoip-watch.js';
+import { registerStateGauges } from './metrics-state.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { createLookupService } from './lookup.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -22,8 +26,9 @@ export interface RunningServer {
   port: number;
   registry: Registry;
   ingest: Ingest;
-  geoip: GeoIp;
+  geoip: WatchedGeoIp;
   metrics: Metrics;
+  drains: DrainList;
   /** Null when started with `amqp: false`. */
   consumer: AmqpLink | null;
   /** Stop taking work, close AMQP (channel, then connection), close HTTP, close the registry. */
@@ -34,13 +39,18 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, deps: { logger: Logger; clock: Clock; amqp?: boolean }): Promise<RunningServer> {
   const { logger, clock } = deps;
   const metrics = createMetrics();
-  const geoip = await openGeoIp(config.geoipDatabase || bundledGeoIpPath(), logger);
+  const locality = createCoverageLocality(config.coverageFile, logger);
+  const geoip = await openWatchedGeoIp({ path: config.geoipDatabase || bundledGeoIpPath(), intervalMs: config.geoipCheckInterval * 1000, logger, clock });
   const registry = await createRegistry(config, { clock, logger });
+  const drains = createDrainList();
   const lookup = createLookupService({
     registry,
     geoip,
     options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad },
+    locality,
+    isDrained: drains.has,
   });
+  registerStateGauges(metrics, { registry, geoip, clock, drains, defaultMaxLoad: config.defaultMaxLoad });
   const ingest = createIngest({ registry, geoip, clock, logger, metrics });
   const consumer =
     deps.amqp === false
@@ -72,6 +82,9 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     trustedProxies: createNetworkMatcher(config.trustedProxies),
     defaultCount: config.defaultCount,
     ...(consumer ? { amqpState: consumer.state } : {}),
+    pacDirect: config.pacDirect,
+    drains,
+    adminToken: config.adminToken,
   });
 
   const server = await listen(app, config.host, config.port);
@@ -88,9 +101,11 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     ingest,
     geoip,
     metrics,
+    drains,
     consumer,
     async stop() {
       clearInterval(sweeper);
+      geoip.close();
       if (consumer) await consumer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await registry.close();

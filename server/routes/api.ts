@@ -1,26 +1,24 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { Hono, type Context } from 'hono';
+import { formatCvmfsProxy, formatFrontierProxies, proxyUrl } from '../../shared/proxy-string.js';
 import { badParameters } from '../errors.js';
 import { resolveCaller } from '../caller.js';
 import type { ServerDeps } from '../deps.js';
+import type { LookupResult } from '../lookup.js';
+import { pacForCaller, pacResponse } from '../pac-service.js';
+import { CachesQuerySchema, NearestQuerySchema, type Format } from '../query.js';
 import { cacheView, callerView, rankedView } from '../views.js';
 
-const coordinate = (min: number, max: number) => z.coerce.number().min(min).max(max);
+export { NearestQuerySchema, type NearestQuery } from '../query.js';
 
-export const NearestQuerySchema = z
-  .object({
-    count: z.coerce.number().int('must be a whole number').min(1).max(100).optional(),
-    ip: z.string().max(64).optional(),
-    lat: coordinate(-90, 90).optional(),
-    lon: coordinate(-180, 180).optional(),
-    upstream: z.enum(['cvmfs', 'frontier', 'any']).default('any'),
-    type: z.enum(['squid', 'varnish', 'any']).default('any'),
-    verified: z.enum(['true', 'false']).default('false'),
-  })
-  .strict()
-  .refine((q) => (q.lat === undefined) === (q.lon === undefined), { message: 'lat and lon go together', path: ['lat'] });
+/** Answers depend on the caller's address: only the caller may cache them, briefly. */
+const PER_CALLER = { 'Cache-Control': 'private, max-age=30', Vary: 'X-Forwarded-For' };
 
-export type NearestQuery = z.infer<typeof NearestQuerySchema>;
+function textResponse(c: Context, format: Exclude<Format, 'json' | 'pac'>, result: LookupResult): Response {
+  const urls = result.caches.map((r) => proxyUrl(r.host, r.entry.heartbeat.cachePort));
+  const body =
+    format === 'cvmfs' ? `${formatCvmfsProxy(urls.map((u) => [u]))}\n` : format === 'frontier' ? `${formatFrontierProxies(urls)}\n` : urls.map((u) => `${u}\n`).join('');
+  return c.body(body, 200, { 'Content-Type': 'text/plain; charset=utf-8', ...PER_CALLER });
+}
 
 /** The clean JSON API: `/api/v1/nearest`, `/api/v1/caches`. */
 export function createApiRoutes(deps: ServerDeps): Hono {
@@ -32,22 +30,24 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     const q = parsed.data;
     const started = performance.now();
     const caller = resolveCaller(c, deps, q);
-    const result = deps.lookup.nearest({
-      caller,
-      count: q.count ?? deps.defaultCount,
-      upstream: q.upstream,
-      type: q.type,
-      verifiedOnly: q.verified === 'true',
-    });
+    const count = q.count ?? deps.defaultCount;
+    if (q.format === 'pac') {
+      const pac = pacForCaller(deps, caller, { count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified, loadbalance: false });
+      deps.metrics.lookups.inc({ route: 'api_nearest', outcome: pac.found > 0 ? 'found' : 'empty' });
+      return pacResponse(c, pac.body);
+    }
+    const result = deps.lookup.nearest({ caller, count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
     deps.metrics.lookupSeconds.observe({ route: 'api_nearest' }, (performance.now() - started) / 1000);
-    deps.metrics.lookups.inc({ route: 'api_nearest', outcome: result.caches.length > 0 ? 'found' : 'empty' });
+    deps.metrics.lookups.inc({ route: 'api_nearest', outcome: result.caches.length > 0 ? (result.caches.some((r) => r.degraded) ? 'degraded' : 'found') : 'empty' });
+    if (q.format !== 'json') return textResponse(c, q.format, result);
     const now = deps.clock.now();
-    c.header('Cache-Control', 'private, max-age=30');
-    c.header('Vary', 'X-Forwarded-For');
+    for (const [k, v] of Object.entries(PER_CALLER)) c.header(k, v);
     return c.json({ caller: callerView(result.caller), note: result.note, caches: result.caches.map((r) => rankedView(r, now)) });
   });
 
   app.get('/caches', (c) => {
+    const parsed = CachesQuerySchema.safeParse(c.req.query());
+    if (!parsed.success) throw badParameters(parsed.error);
     const now = deps.clock.now();
     const caches = [...deps.registry.snapshot()].sort((a, b) => a.heartbeat.hostname.localeCompare(b.heartbeat.hostname));
     c.header('Cache-Control', 'public, max-age=15');

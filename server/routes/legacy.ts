@@ -3,12 +3,10 @@ import { resolveCaller } from '../caller.js';
 import type { ServerDeps } from '../deps.js';
 import { legacyBody, legacyEntry } from '../legacy-view.js';
 import type { LookupQuery } from '../lookup.js';
-import { wpadBody } from '../wpad.js';
 
 /** Counts above this are clamped: the original had no limit, but nothing needs more. */
 const MAX_LEGACY_COUNT = 100;
 const ORIGINAL_DEFAULT_COUNT = 5;
-const ORIGINAL_WPAD_COUNT = 10;
 
 type Filter = Pick<LookupQuery, 'upstream' | 'verifiedOnly'>;
 
@@ -55,18 +53,6 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
       return json(c, legacyBody(entries));
     });
   }
-
-  app.get('/wpad.dat', (c) => {
-    const caller = resolveCaller(c, deps, {});
-    const result = deps.lookup.nearest({ caller, count: ORIGINAL_WPAD_COUNT, type: 'any', upstream: 'any', verifiedOnly: false });
-    deps.metrics.lookups.inc({ route: 'wpad', outcome: result.caches.length > 0 ? 'found' : 'empty' });
-    const body = wpadBody(result.caches.map((r) => ({ host: r.entry.heartbeat.hostname, port: r.entry.heartbeat.cachePort })));
-    return c.body(body, 200, {
-      'Content-Type': 'application/x-ns-proxy-autoconfig',
-      'Content-Length': String(Buffer.byteLength(body)),
-      'Cache-Control': 'private, max-age=60',
-    });
-  });
 
   return app;
 }

@@ -70,7 +70,7 @@ describe.runIf(rabbit)('agent → RabbitMQ → server → REST → client', () =
     expect(text).toContain('"geo_data": {"city": "Victoria", ');
     const wpad = await fetch(`${server.url}/wpad.dat`);
     expect(wpad.headers.get('content-type')).toBe('application/x-ns-proxy-autoconfig');
-    expect(await wpad.text()).toContain('PROXY squid.uvic.test:3128; DIRECT');
+    expect(await wpad.text()).toContain('"PROXY squid.uvic.test:3128"');
   });
 
   it('accepts a heartbeat exactly as the original Python agent publishes it', async () => {

@@ -1,0 +1,20 @@
+/**
+ * Caches an operator is draining: still listed, never offered. Held per server process (a drain is an
+ * operator's action on the replica it was sent to; with several replicas, send it to each).
+ */
+export interface DrainList {
+  drain(id: string): void;
+  undrain(id: string): boolean;
+  has(id: string): boolean;
+  ids(): string[];
+}
+
+export function createDrainList(): DrainList {
+  const drained = new Set<string>();
+  return {
+    drain: (id) => void drained.add(id),
+    undrain: (id) => drained.delete(id),
+    has: (id) => drained.has(id),
+    ids: () => [...drained].sort(),
+  };
+}

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import type { ServerDeps } from './deps.js';
+import type { Caller, LookupQuery } from './lookup.js';
+import { pacBody } from './pac.js';
+
+export const PAC_CONTENT_TYPE = 'application/x-ns-proxy-autoconfig';
+
+/** The PAC file for one caller: a lookup per upstream, so each kind of URL gets caches that serve it. */
+export function pacForCaller(
+  deps: Pick<ServerDeps, 'lookup' | 'pacDirect'>,
+  caller: Caller,
+  query: Pick<LookupQuery, 'count' | 'type' | 'verifiedOnly' | 'upstream'> & { loadbalance: boolean },
+): { body: string; found: number } {
+  const proxies = (upstream: 'cvmfs' | 'frontier') =>
+    query.upstream === 'any' || query.upstream === upstream
+      ? deps.lookup.nearest({ caller, count: query.count, type: query.type, verifiedOnly: query.verifiedOnly, upstream }).caches.map((r) => ({
+          host: r.host,
+          port: r.entry.heartbeat.cachePort,
+        }))
+      : [];
+  const cvmfs = proxies('cvmfs');
+  const frontier = proxies('frontier');
+  const where = caller.locatedBy === 'unknown' ? 'location unknown' : `located by ${caller.locatedBy}${caller.geo?.city ? ` (${caller.geo.city})` : ''}`;
+  const body = pacBody(
+    { cvmfs, frontier },
+    { direct: deps.pacDirect ?? true, loadbalance: query.loadbalance, comment: `for ${caller.ip ?? 'an unknown address'}, ${where}` },
+  );
+  return { body, found: cvmfs.length + frontier.length };
+}
+
+/** A PAC response: the content type PAC clients expect, an exact Content-Length, per-caller caching only. */
+export function pacResponse(c: Context, body: string): Response {
+  return c.body(body, 200, {
+    'Content-Type': PAC_CONTENT_TYPE,
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'private, max-age=60',
+    Vary: 'X-Forwarded-For',
+  });
+}
