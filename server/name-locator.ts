@@ -54,6 +54,8 @@ export function createNameLocator(deps: { geoip: GeoIp; registry: Registry; cloc
       for (const e of registry.snapshot()) {
         if (e.location && e.heartbeat.hostname.toLowerCase() === name) return { latitude: e.location.latitude, longitude: e.location.longitude };
       }
+      // A single-label name (a caching string such as `x`, or a local host) is nothing DNS can place.
+      if (!name.includes('.')) return null;
       const now = clock.now();
       const hit = cache.get(name);
       if (hit && hit.until > now) return hit.value;

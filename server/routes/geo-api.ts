@@ -8,15 +8,20 @@ import type { NameLocator } from '../name-locator.js';
 
 /** The CVMFS client's marker between Stratum-1 names and backup proxies in one list. */
 const PROXY_SEPARATOR = '+PXYSEP+';
-const name = z.string().min(1).max(255).regex(/^[0-9a-zA-Z.:_-]+$/, { error: 'must be a host name or IP address' });
+const NAME = /^[0-9a-zA-Z.:_-]{1,255}$/;
+const MAX_SERVERS = 100;
 
 export const GeoPathSchema = z.object({
   repo: z.string().min(1).max(255).regex(/^[0-9a-zA-Z._-]+$/, { error: 'must be a repository name' }),
-  client: z.string().min(1).max(255).regex(/^[0-9a-zA-Z.:_-]+$/, { error: 'must be a host name, address, or any caching string' }),
+  client: z.string().regex(NAME, { error: 'must be a host name, an address, or another caching string of letters, digits and .:_-' }),
   servers: z
     .string()
     .transform((s) => s.split(','))
-    .pipe(z.array(z.union([name, z.literal(PROXY_SEPARATOR)], { error: 'must be host names or addresses separated by commas' })).min(1).max(100, { error: 'at most 100 servers' })),
+    .superRefine((list, ctx) => {
+      if (list.length > MAX_SERVERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_SERVERS} servers` });
+      const bad = list.find((n) => n !== PROXY_SEPARATOR && !NAME.test(n));
+      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not a host name or address` });
+    }),
 });
 
 /** Indexes of `points` by distance from `origin`, nearest first; unknown positions last, in their given order. */
