@@ -27,9 +27,11 @@ export async function openWatchedGeoIp(options: { path: string; intervalMs: numb
   let loadedAt = clock.now();
   let reloads = 0;
   let loading: Promise<boolean> | null = null;
+  // A change seen while a load runs (the file still being written) gets a load of its own afterwards.
+  let changedWhileLoading = false;
 
-  const reload = (): Promise<boolean> => {
-    loading ??= openGeoIp(path, log)
+  const load = (): Promise<boolean> =>
+    openGeoIp(path, log)
       .then((next) => {
         current = next;
         loadedAt = clock.now();
@@ -39,10 +41,21 @@ export async function openWatchedGeoIp(options: { path: string; intervalMs: numb
       .catch((error: unknown) => {
         log.warn({ path, err: (error as Error).message }, 'GeoIP database changed but does not open; keeping the one loaded');
         return false;
-      })
-      .finally(() => {
-        loading = null;
       });
+
+  const reload = (): Promise<boolean> => {
+    if (loading) {
+      changedWhileLoading = true;
+      return loading;
+    }
+    loading = load().then(async (ok) => {
+      while (changedWhileLoading) {
+        changedWhileLoading = false;
+        ok = await load();
+      }
+      loading = null;
+      return ok;
+    });
     return loading;
   };
 

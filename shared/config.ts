@@ -99,7 +99,7 @@ export function loadConfig<T extends ConfigTable>(prefix: string, table: T, inpu
       result[key] = parsed.data;
     } else {
       const where = source ? source.from : `${kebab(key)} (default)`;
-      const got = source ? ` (got ${JSON.stringify(source.value)})` : '';
+      const got = source && !spec.secret ? ` (got ${JSON.stringify(source.value)})` : '';
       problems.push(`  ${where}: ${parsed.error.issues.map((i) => i.message).join('; ')}${got}`);
     }
   }
