@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, startProgram, type Running } from '../support/processes.js';
+import { AMQP_URL, rabbitAvailable, uniqueName } from '../support/services.js';
+import { waitFor } from '../support/server.js';
+
+const rabbit = await rabbitAvailable();
+const TOKEN = 'process-test-token-abcdefghij';
+
+describe('shoal-server as a process', () => {
+  let server: Running | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  const start = async (amqpUrl: string) => {
+    server = startProgram(BIN.server, ['--host', '127.0.0.1', '--port', '0', '--amqp-url', amqpUrl, '--exchange', uniqueName('shoal-proc'), '--admin-token', TOKEN]);
+    const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    return url as string;
+  };
+
+  it('is alive but not ready while the broker is unreachable, saying why', async () => {
+    const url = await start('amqp://guest:guest@127.0.0.1:1');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not ready', checks: { amqp: { ok: false }, geoip: { ok: true } } });
+  });
+
+  it.runIf(rabbit)('becomes ready once connected, never logs the admin token, and stops cleanly on SIGTERM', async () => {
+    const url = await start(AMQP_URL);
+    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { what: 'readiness' });
+    expect(server?.output()).toContain('"adminToken":"(set)"');
+    expect(server?.output()).not.toContain(TOKEN);
+    const code = await server?.stop();
+    expect(code).toBe(0);
+    expect(server?.output()).toMatch(/"msg":"stopped"/);
+  });
+});
