@@ -1,4 +1,4 @@
-import { createNetworkMatcher, type NetworkMatcher } from '../shared/ip.js';
+import { createNetworkMatcher, isValidCidr, type NetworkMatcher } from '../shared/ip.js';
 import type { Coverage } from './coverage.js';
 import type { CacheEntry, CacheLocation } from './registry/types.js';
 
@@ -50,7 +50,8 @@ export function createLocality(coverage: Coverage): Locality {
     const key = [...cidrs].sort().join(',');
     let m = matchers.get(key);
     if (!m) {
-      m = createNetworkMatcher(cidrs);
+      // The heartbeat schema checks only the shape of a CIDR: one agent's `10.0.0.0/99` must not break every lookup.
+      m = createNetworkMatcher(cidrs.filter(isValidCidr));
       matchers.set(key, m);
     }
     return m;
