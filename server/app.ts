@@ -5,7 +5,6 @@ import { createApiRoutes } from './routes/api.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createLegacyRoutes } from './routes/legacy.js';
 import { createPacRoutes } from './routes/pac.js';
-import { createReadyRoutes } from './routes/ready.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createExportRoutes } from './routes/export.js';
 import { createGeoApiRoutes } from './routes/geo-api.js';
@@ -25,7 +24,6 @@ export function createServer(deps: ServerDeps): Hono {
   });
 
   app.route('/', createHealthRoutes(deps));
-  app.route('/', createReadyRoutes(deps));
   app.route('/', createMetricsRoutes(deps));
   app.route('/api/v1', createApiRoutes(deps));
   app.route('/api/v1/export', createExportRoutes(deps));

@@ -18,8 +18,13 @@ export function createHealthRoutes(deps: ServerDeps): Hono {
   app.get('/readyz', (c) => {
     const registry = registryHealth();
     const broker = amqp();
-    const status = registry.status === 'loading' ? 'unready' : registry.status === 'degraded' || broker === 'connecting' ? 'degraded' : 'ok';
-    return c.json({ status, caches: deps.registry.snapshot().length, registry, amqp: broker }, status === 'unready' ? 503 : 200);
+    // Without a GeoIP database every caller is "unknown": not worth sending lookups to.
+    const built = deps.geoip.builtAt();
+    const geoip = { loaded: Number.isFinite(built) && built > 0, path: deps.geoip.path(), built: built > 0 ? new Date(built).toISOString() : null };
+    const status =
+      registry.status === 'loading' || !geoip.loaded ? 'unready' : registry.status === 'degraded' || broker === 'connecting' ? 'degraded' : 'ok';
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status, caches: deps.registry.snapshot().length, registry, amqp: broker, geoip }, status === 'unready' ? 503 : 200);
   });
   return app;
 }

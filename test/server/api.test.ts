@@ -122,11 +122,12 @@ describe('exports, OpenAPI, readiness and metrics', () => {
     expect(headers.get('cache-control')).toBe('public, max-age=15');
   });
 
-  it('is ready without a broker configured and with GeoIP loaded', async () => {
-    const { status, body } = await getJson<{ status: string; checks: { geoip: { ok: boolean } } }>(server, '/readyz');
+  it('is ready without a broker configured and with GeoIP loaded, saying which database', async () => {
+    const { status, body, headers } = await getJson<{ status: string; geoip: { loaded: boolean; path: string; built: string } }>(server, '/readyz');
     expect(status).toBe(200);
-    expect(body.status).toBe('ready');
-    expect(body.checks.geoip.ok).toBe(true);
+    expect(body.status).toBe('ok');
+    expect(body.geoip).toMatchObject({ loaded: true, path: expect.stringMatching(/GeoLite2-City\.mmdb$/), built: expect.stringMatching(/^2019-/) });
+    expect(headers.get('cache-control')).toBe('no-store');
   });
 
   it('exposes caches by state, lookups and the GeoIP database age in /metrics', async () => {

@@ -61,6 +61,6 @@ describe('GeoIP database reload', () => {
     await waitFor(() => city() === 'Geneva' && server.geoip.reloads() > before, { what: 'the City database back' });
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
-    expect(await (await server.app.request('/readyz')).json()).toMatchObject({ status: 'ready' });
+    expect(await (await server.app.request('/readyz')).json()).toMatchObject({ status: 'ok', geoip: { loaded: true } });
   });
 });
