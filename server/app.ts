@@ -11,6 +11,7 @@ import { createGeoApiRoutes } from './routes/geo-api.js';
 import { createAdminRoutes } from './routes/admin.js';
 import { createNameLocator } from './name-locator.js';
 import { openApiDocument } from './openapi.js';
+import { createStatusRoutes } from './routes/status.js';
 
 /** The HTTP app. Never listens: main (or a test) serves it. */
 export function createServer(deps: ServerDeps): Hono {
@@ -39,6 +40,7 @@ export function createServer(deps: ServerDeps): Hono {
   app.route('/', createGeoApiRoutes({ ...deps, names }));
   app.route('/', createLegacyRoutes(deps));
   app.route('/', createPacRoutes(deps));
+  app.route('/', createStatusRoutes(deps));
 
   app.notFound((c) => {
     throw new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`);

@@ -18,6 +18,8 @@ export interface ServerDeps {
   clock: Clock;
   trustedProxies: NetworkMatcher;
   defaultCount: number;
+  /** Max load (kB/s) shown for caches that report none; the status page's load bars need it. */
+  defaultMaxLoad?: number;
   /** Readiness of the heartbeat consumer; absent when the server runs without one. */
   amqpState?: () => 'connecting' | 'connected' | 'closed';
   /** PAC proxy lists end with DIRECT (default true). */

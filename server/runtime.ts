@@ -81,6 +81,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     clock,
     trustedProxies: createNetworkMatcher(config.trustedProxies),
     defaultCount: config.defaultCount,
+    defaultMaxLoad: config.defaultMaxLoad,
     ...(consumer ? { amqpState: consumer.state } : {}),
     pacDirect: config.pacDirect,
     drains,

@@ -1,0 +1,21 @@
+/** Human-readable numbers for the status page. */
+
+/** Load in kB/s (what agents report) as kB/s, MB/s or GB/s. */
+export function formatLoad(kBps: number): string {
+  if (kBps < 1000) return `${Math.round(kBps)} kB/s`;
+  if (kBps < 1_000_000) return `${(kBps / 1000).toFixed(1)} MB/s`;
+  return `${(kBps / 1_000_000).toFixed(2)} GB/s`;
+}
+
+/** Seconds since the last heartbeat as "12 s", "4 min", "2 h 5 min". */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h ${minutes % 60} min`;
+}
+
+export function formatPercent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}

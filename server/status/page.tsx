@@ -1,0 +1,111 @@
+import { formatLoad } from './format.js';
+import { MapLegend, Markers, WorldMapSvg } from './map-view.js';
+import { CacheTable, FilterForm } from './table-view.js';
+import type { StatusQuery, StatusRow, summarise, TablePage } from './table-model.js';
+import type { WorldMap } from './world-map.js';
+
+/** Everything one rendering of the page needs, computed by the route from the registry snapshot. */
+export interface StatusView {
+  map: WorldMap;
+  rows: readonly StatusRow[];
+  summary: ReturnType<typeof summarise>;
+  page: TablePage;
+  query: StatusQuery;
+  nowMs: number;
+  refreshSeconds: number;
+  /** Asset URLs with a content hash, so browsers may cache them for good. */
+  assets: { script: string; style: string };
+}
+
+function Summary(props: { view: StatusView }) {
+  const { summary, nowMs } = props.view;
+  return (
+    <p id="summary" class="summary" data-generated={new Date(nowMs).toISOString()}>
+      <strong>{summary.total}</strong> {summary.total === 1 ? 'cache' : 'caches'}:{' '}
+      <span class="count verified">{summary.verified} verified</span>, <span class="count unverified">{summary.unverified} unverified</span>,{' '}
+      <span class="count failing">{summary.failing} failing</span>; total load {formatLoad(summary.load)}. Updated{' '}
+      <time datetime={new Date(nowMs).toISOString()}>{new Date(nowMs).toISOString().slice(11, 19)} UTC</time>.
+    </p>
+  );
+}
+
+/** What changes between refreshes: summary, markers and table. The script fetches this from `/status/live`. */
+export function LiveParts(props: { view: StatusView }) {
+  const { view } = props;
+  return (
+    <div>
+      <Summary view={view} />
+      {/* Inside an <svg> so the browser parses the markers as SVG, not as unknown HTML elements. */}
+      <svg>
+        <Markers map={view.map} rows={view.rows} />
+      </svg>
+      <CacheTable page={view.page} query={view.query} total={view.summary.total} />
+    </div>
+  );
+}
+
+export function StatusPage(props: { view: StatusView }) {
+  const { view } = props;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>Shoal: cache status</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href={view.assets.style} />
+        <script src={view.assets.script} defer />
+      </head>
+      <body data-refresh-seconds={String(view.refreshSeconds)}>
+        <a class="skip" href="#caches">
+          Skip to the cache table
+        </a>
+        <header class="top">
+          <div class="brand">
+            <h1>Shoal</h1>
+            <p class="tagline">Which web caches are alive, where, and how loaded</p>
+          </div>
+          <div class="status-line">
+            <Summary view={view} />
+            <button type="button" id="refresh" class="js-only" hidden>
+              Refresh
+            </button>
+          </div>
+        </header>
+        <main>
+          <section class="map-panel" aria-label="Map">
+            <div class="map-frame">
+              <WorldMapSvg map={view.map} rows={view.rows} />
+              <div id="tooltip" class="tooltip" role="tooltip" hidden />
+            </div>
+            <MapLegend />
+          </section>
+          <section class="try-panel" aria-labelledby="try-heading">
+            <h2 id="try-heading">Try an address</h2>
+            <p class="muted">What would a VM at this address be told? The answer comes from the same lookup as /api/v1/nearest.</p>
+            {/* Without the script this form still works: the browser shows the API's JSON. */}
+            <form id="try-form" method="get" action="/api/v1/nearest">
+              <label for="try-input">IP address, or latitude, longitude</label>
+              <div class="row">
+                <input id="try-input" name="ip" type="text" required inputmode="text" autocomplete="off" spellcheck={false} placeholder="188.184.1.1 or 46.2, 6.1" />
+                <button type="submit">Ask</button>
+              </div>
+            </form>
+            <div id="try-result" class="try-result" aria-live="polite" />
+          </section>
+          <section id="caches" class="caches" aria-labelledby="caches-heading">
+            <div class="caches-head">
+              <h2 id="caches-heading">Caches</h2>
+              <FilterForm query={view.query} />
+            </div>
+            <CacheTable page={view.page} query={view.query} total={view.summary.total} />
+          </section>
+        </main>
+        <footer class="foot muted">
+          JSON: <a href="/api/v1/caches">/api/v1/caches</a>, <a href="/api/v1/nearest">/api/v1/nearest</a>. Map: Natural Earth (public domain) via world-atlas.
+        </footer>
+      </body>
+    </html>
+  );
+}
