@@ -19,3 +19,11 @@ export function formatAge(seconds: number): string {
 export function formatPercent(fraction: number): string {
   return `${Math.round(fraction * 100)}%`;
 }
+
+/** Where a cache is, as far as known: "City, CC", else its coordinates, else null. */
+export function formatPlace(place: { city: string | null; countryCode: string | null; latitude: number | null; longitude: number | null }): string | null {
+  const named = [place.city, place.countryCode].filter(Boolean).join(', ');
+  if (named) return named;
+  if (place.latitude !== null && place.longitude !== null) return `${place.latitude.toFixed(2)}, ${place.longitude.toFixed(2)}`;
+  return null;
+}

@@ -1,15 +1,16 @@
-import { formatAge, formatLoad, formatPercent } from './format.js';
+import { formatAge, formatLoad, formatPercent, formatPlace } from './format.js';
 import type { StatusRow } from './table-model.js';
 import type { WorldMap } from './world-map.js';
 
 /** Marker radius from the load fraction: area grows with load, so a busy cache stands out. */
-export function markerRadius(row: Pick<StatusRow, 'load' | 'maxLoad'>): number {
+export function markerRadius(row: Pick<StatusRow, 'load' | 'maxLoad'>, scale = 1): number {
   const fraction = Math.min(1, Math.max(0, row.load / row.maxLoad));
-  return Math.round((3.5 + 6.5 * Math.sqrt(fraction)) * 10) / 10;
+  return Math.round((3.5 + 6.5 * Math.sqrt(fraction)) * scale * 10) / 10;
 }
 
-function placeOf(row: StatusRow): string {
-  return [row.city, row.countryName ?? row.countryCode].filter(Boolean).join(', ') || 'location unknown';
+/** Smaller markers when there are many, so thousands of caches still leave the land visible. */
+export function densityScale(markers: number): number {
+  return Math.min(1, Math.max(0.4, Math.sqrt(300 / Math.max(1, markers))));
 }
 
 /** The tooltip's lines (also the marker's `<title>`, which is what shows without JavaScript). */
@@ -17,7 +18,7 @@ export function markerTooltip(row: StatusRow): string {
   return [
     `${row.hostname}:${row.port}`,
     `site: ${row.site ?? '—'}`,
-    placeOf(row),
+    formatPlace({ ...row, countryCode: row.countryName ?? row.countryCode }) ?? 'location unknown',
     `load: ${formatLoad(row.load)} of ${formatLoad(row.maxLoad)} (${formatPercent(row.load / row.maxLoad)})`,
     `last heartbeat: ${formatAge(row.ageSeconds)} ago`,
     row.state === 'failing' && row.reason ? `failing: ${row.reason}` : row.state,
@@ -29,8 +30,9 @@ export function markerTooltip(row: StatusRow): string {
  * (5,000 of them would bury the page): the table is the keyboard and screen-reader view of the same data.
  */
 export function Markers(props: { map: WorldMap; rows: readonly StatusRow[] }) {
+  const scale = densityScale(props.rows.length);
   const placed = props.rows
-    .map((row) => ({ row, point: row.latitude !== null && row.longitude !== null ? props.map.project(row.latitude, row.longitude) : null, r: markerRadius(row) }))
+    .map((row) => ({ row, point: row.latitude !== null && row.longitude !== null ? props.map.project(row.latitude, row.longitude) : null, r: markerRadius(row, scale) }))
     .filter((m) => m.point !== null)
     // Big circles first, failing ones last, so small and red markers are never hidden under others.
     .sort((a, b) => (a.row.state === 'failing' ? 1 : 0) - (b.row.state === 'failing' ? 1 : 0) || b.r - a.r);

@@ -92,7 +92,9 @@ export function StatusPage(props: { view: StatusView }) {
                 <button type="submit">Ask</button>
               </div>
             </form>
-            <div id="try-result" class="try-result" aria-live="polite" />
+            <div id="try-result" class="try-result" aria-live="polite">
+              <p class="muted">The answer lists the caches in the order a VM there would get them, best first, and draws a line to each on the map.</p>
+            </div>
           </section>
           <section id="caches" class="caches" aria-labelledby="caches-heading">
             <div class="caches-head">

@@ -1,4 +1,4 @@
-import { formatAge, formatLoad, formatPercent } from './format.js';
+import { formatAge, formatLoad, formatPercent, formatPlace } from './format.js';
 import { CACHE_STATES, DEFAULT_QUERY, PAGE_SIZES, type SortKey, type StatusQuery, type StatusRow, type TablePage } from './table-model.js';
 
 /** `/?…` for the query with some fields changed; defaults are left out so links stay short. */
@@ -53,7 +53,7 @@ function Row(props: { row: StatusRow }) {
       <td>{row.type}</td>
       <td>{row.upstream}</td>
       <td>{row.site ?? <span class="none">—</span>}</td>
-      <td>{[row.city, row.countryCode].filter(Boolean).join(', ') || <span class="none">unknown</span>}</td>
+      <td>{formatPlace(row) ?? <span class="none">unknown</span>}</td>
       <td class="load">
         <span class="load-cell">
         <meter min={0} max={row.maxLoad} low={row.maxLoad * 0.6} high={row.maxLoad * 0.85} optimum={0} value={Math.min(row.load, row.maxLoad)} aria-hidden="true" />

@@ -43,5 +43,85 @@ describe('status page routes', () => {
     expect(rowsOf(html)).toHaveLength(50);
     expect(html.match(/<circle class="marker /g)).toHaveLength(40);
     expect(html).toContain('<strong>120</strong> caches');
+    expect(html).toContain('1 failing');
+    expect(html).toContain('1 verified');
+  });
+
+  it('loads nothing from another origin: every src and href is local', async () => {
+    const html = await (await get('/')).text();
+    const refs = [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1] as string);
+    expect(refs.length).toBeGreaterThan(5);
+    expect(refs.filter((r) => !r.startsWith('/') && !r.startsWith('#') && r !== 'data:,')).toEqual([]);
+  });
+
+  it('pages, sorts and filters on the server, so the table works without JavaScript', async () => {
+    const page3 = await (await get('/?page=3')).text();
+    expect(rowsOf(page3)).toEqual(Array.from({ length: 20 }, (_, i) => `cache${String(100 + i).padStart(3, '0')}`));
+    expect(page3).toContain('Page 3 of 3');
+    expect(page3).toContain('href="/?page=2"');
+
+    const byLoad = rowsOf(await (await get('/?sort=load&dir=desc&per=25')).text());
+    expect(byLoad).toHaveLength(25);
+    expect(byLoad[0]).toBe('cache119');
+
+    const site3 = await (await get('/?q=site3&state=unverified')).text();
+    expect(rowsOf(site3).length).toBe(17);
+    expect(site3).toContain('value="site3"');
+  });
+
+  it('shows the page for a bad query rather than an error', async () => {
+    const response = await get('/?sort=%3Cscript%3E&page=abc&per=1000000');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(rowsOf(html)).toHaveLength(50);
+    expect(html).not.toContain('<script>');
+  });
+
+  it('escapes what agents send', async () => {
+    await server.ingest.handle(JSON.stringify(originalHeartbeat({ uuid: 'evil', hostname: '<img/src=x>', site: '<b>x</b>', timestamp: clock.now() / 1000 })));
+    const html = await (await get('/?q=img')).text();
+    expect(html).toContain('&lt;img/src=x&gt;');
+    expect(html).not.toContain('<img/src=x>');
+    await server.registry.remove('evil');
+  });
+
+  it('serves the live parts (summary, markers, table) for the script', async () => {
+    const response = await get('/status/live?page=2');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('id="summary"');
+    expect(html).toMatch(/<svg><g id="markers"/);
+    expect(html).toContain('id="table-region"');
+    expect(rowsOf(html)[0]).toBe('cache050');
+    expect(html).not.toContain('<html');
+  });
+
+  it('serves its own script and stylesheet, cached for good under their hash', async () => {
+    const html = await (await get('/')).text();
+    const script = html.match(/src="(\/status\/assets\/status\.js\?v=[0-9a-f]{12})"/)?.[1];
+    const style = html.match(/href="(\/status\/assets\/status\.css\?v=[0-9a-f]{12})"/)?.[1];
+    expect(script).toBeDefined();
+    expect(style).toBeDefined();
+    const js = await get(script as string);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(await js.text()).toContain('/api/v1/nearest');
+    const css = await get(style as string);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await css.text()).toContain('prefers-color-scheme: dark');
+    expect((await get('/status/assets/status.js')).headers.get('cache-control')).toBe('no-cache');
+    const missing = await get('/status/assets/secret.txt');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('compresses the page for browsers that accept gzip, and leaves the API alone', async () => {
+    const page = await get('/');
+    expect(page.headers.get('content-encoding')).toBeNull();
+    const gz = await server.app.request('/', { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    const api = await server.app.request('/api/v1/caches', { headers: { 'accept-encoding': 'gzip' } });
+    expect(api.headers.get('content-encoding')).toBeNull();
+    expect(((await api.json()) as { count: number }).count).toBe(120);
   });
 });
