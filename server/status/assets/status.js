@@ -82,14 +82,29 @@
 
   // ---- Live parts: summary, markers and table are re-rendered by the server and swapped in place.
   var liveIds = ['summary', 'markers', 'table-region'];
-  var inFlight = null;
+  var chain = Promise.resolve();
+  var queued = null; // { query, promise } of the refresh waiting to run, so repeats share it
   var chosenIds = [];
 
+  /**
+   * Fetches the live parts for a query and swaps them in. Refreshes run one after another, so a
+   * slow timer refresh can never overwrite the page a click asked for after it.
+   */
   function refresh(search) {
-    if (inFlight) return inFlight;
     var query = search === undefined ? location.search : search;
+    if (queued && queued.query === query) return queued.promise;
+    var entry = { query: query, promise: null };
+    entry.promise = chain = chain.then(function () {
+      if (queued === entry) queued = null;
+      return load(query);
+    });
+    queued = entry;
+    return entry.promise;
+  }
+
+  function load(query) {
     var focusedId = document.activeElement && document.activeElement.id;
-    inFlight = fetch('/status/live' + query, { headers: { accept: 'text/html' } })
+    return fetch('/status/live' + query, { headers: { accept: 'text/html' } })
       .then(function (response) {
         if (!response.ok) throw new Error('HTTP ' + response.status);
         return response.text();
@@ -102,7 +117,8 @@
           if (fresh && current) current.replaceWith(document.adoptNode(fresh));
         });
         markChosen();
-        if (focusedId && !document.activeElement.id) {
+        // The element that had focus was replaced: give focus to its successor (same id).
+        if (focusedId && (!document.activeElement || document.activeElement === document.body)) {
           var again = document.getElementById(focusedId);
           if (again) again.focus();
         }
@@ -111,11 +127,7 @@
       .catch(function () {
         // Keep showing the last good data; the header says it is stale.
         document.body.setAttribute('data-stale', 'true');
-      })
-      .then(function () {
-        inFlight = null;
       });
-    return inFlight;
   }
 
   function navigate(search) {
