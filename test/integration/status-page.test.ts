@@ -111,6 +111,10 @@ describe.runIf(rabbit && chromium)('status page in Chromium', () => {
     expect(text).toMatch(/load: 97\.0 MB\/s of 122\.0 MB\/s \(80%\)/);
     expect(text).toMatch(/last heartbeat: \d+ s ago/);
     await page.mouse.move(5, 5);
+    // The table row and its marker go together.
+    await page.hover(`#cache-table tr[data-id="${ids.tokyo}"]`);
+    await expect(page.locator(`#markers circle[data-id="${ids.tokyo}"]`).getAttribute('class')).resolves.toContain('lit');
+    await page.mouse.move(5, 5);
   });
 
   it('answers "try an address" in the same order as /api/v1/nearest?ip=, with a line to each cache', async () => {
