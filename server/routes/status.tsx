@@ -32,7 +32,8 @@ export function createStatusRoutes(deps: ServerDeps): Hono {
   const buildView = (c: Context): StatusView => {
     const query = StatusQuerySchema.parse(c.req.query());
     const nowMs = deps.clock.now();
-    const rows = deps.registry.snapshot().map((e) => toStatusRow(e, nowMs, defaultMaxLoad));
+    const isDrained = (id: string) => deps.drains?.has(id) ?? false;
+    const rows = deps.registry.snapshot().map((e) => toStatusRow(e, nowMs, defaultMaxLoad, isDrained));
     return {
       map,
       rows,

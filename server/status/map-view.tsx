@@ -22,6 +22,7 @@ export function markerTooltip(row: StatusRow): string {
     `load: ${formatLoad(row.load)} of ${formatLoad(row.maxLoad)} (${formatPercent(row.load / row.maxLoad)})`,
     `last heartbeat: ${formatAge(row.ageSeconds)} ago`,
     row.state === 'failing' && row.reason ? `failing: ${row.reason}` : row.state,
+    ...(row.draining ? ['draining: never offered'] : []),
   ].join('\n');
 }
 
@@ -39,7 +40,7 @@ export function Markers(props: { map: WorldMap; rows: readonly StatusRow[] }) {
   return (
     <g id="markers" aria-hidden="true">
       {placed.map(({ row, point, r }) => (
-        <circle class={`marker ${row.state}`} cx={point?.x} cy={point?.y} r={r} data-id={row.id}>
+        <circle class={`marker ${row.state}${row.draining ? ' draining' : ''}`} cx={point?.x} cy={point?.y} r={r} data-id={row.id}>
           <title>{markerTooltip(row)}</title>
         </circle>
       ))}

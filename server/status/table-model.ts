@@ -58,13 +58,15 @@ export interface StatusRow {
   /** Why it is failing, when known. */
   reason: string | null;
   access: string;
+  /** An operator is draining it: still listed, never offered. */
+  draining: boolean;
   lastActiveMs: number;
   ageSeconds: number;
   /** Lower-case text the filter box searches. */
   searchText: string;
 }
 
-export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: number): StatusRow {
+export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: number, isDrained: (id: string) => boolean = () => false): StatusRow {
   const hb = entry.heartbeat;
   const l = entry.location;
   const state = cacheState(entry);
@@ -90,6 +92,7 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
     state,
     reason: reason ?? null,
     access: hb.access,
+    draining: isDrained(entry.id),
     lastActiveMs: entry.lastActiveMs,
     ageSeconds: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
     searchText,

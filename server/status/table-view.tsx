@@ -66,6 +66,11 @@ function Row(props: { row: StatusRow }) {
         <span class={`badge ${row.state}`} title={row.reason ?? undefined}>
           {row.state}
         </span>
+        {row.draining ? (
+          <span class="badge draining" title="drained by an operator: listed, never offered">
+            draining
+          </span>
+        ) : null}
       </td>
       <td>{row.access}</td>
       <td>

@@ -85,6 +85,19 @@ describe('status page routes', () => {
     await server.registry.remove('evil');
   });
 
+  it('marks a cache an operator drains', async () => {
+    server.drains.drain('cache003');
+    try {
+      const html = await (await get('/?per=25')).text();
+      const row = html.match(/<tr data-id="cache003"[\s\S]*?<\/tr>/)?.[0] ?? '';
+      expect(row).toContain('class="badge draining"');
+      expect(html).toMatch(/<circle class="marker unverified draining"[^>]*data-id="cache003"/);
+      expect(html.match(/class="badge draining"/g)).toHaveLength(1);
+    } finally {
+      server.drains.undrain('cache003');
+    }
+  });
+
   it('serves the live parts (summary, markers, table) for the script', async () => {
     const response = await get('/status/live?page=2');
     expect(response.status).toBe(200);
