@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from '../shared/ip.js';
 
@@ -79,6 +80,22 @@ export const serverConfigTable = {
     help: 'bearer token of the admin routes (/api/v1/admin); empty: admin routes off',
     arg: 'token',
     secret: true,
+  },
+  verify: {
+    schema: booleanFromText.default(true),
+    help: 'check periodically that each advertised cache serves the test URL(s); a cache that fails is offered only inside its site',
+    kind: 'boolean',
+  },
+  verifyInterval: { schema: intFromText(1, 86_400).default(60), help: 'seconds between verification rounds', arg: 'seconds' },
+  verifyTimeout: { schema: intFromText(100, 60_000).default(3000), help: 'ms allowed for each verification request', arg: 'ms' },
+  verifyConcurrency: { schema: intFromText(1, 1000).default(16), help: 'caches verified at the same time', arg: 'n' },
+  verifyUrls: {
+    schema: listFromText(HttpUrlSchema)
+      .refine((urls) => urls.length > 0, 'give at least one test URL (or --no-verify)')
+      .default([DEFAULT_TEST_URL]),
+    help: 'comma-separated http:// test URLs fetched through each cache; it passes if one answers well',
+    kind: 'list',
+    arg: 'urls',
   },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
 } satisfies ConfigTable;

@@ -4,6 +4,7 @@ import { rankCaches, type RankWeights } from '../shared/rank.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
 import { createLocality, type Locality, type SiteIndex } from './locality.js';
 import type { CacheEntry, Registry } from './registry/types.js';
+import { isVerified, verificationAllows } from './verification/policy.js';
 
 /** How the caller's position was found: `lat`/`lon` given, its site's caches, GeoIP on its address, or not at all. */
 export type LocatedBy = 'geoip' | 'query' | 'site' | 'unknown';
@@ -95,14 +96,15 @@ export function createLookupService(deps: LookupDeps): LookupService {
     for (const e of registry.snapshot()) {
       const hb = e.heartbeat;
       if (hb.status === 'leaving') continue;
-      if (e.verification && !e.verification.ok) continue;
       if (isDrained(e.id)) continue;
-      if (query.verifiedOnly && !hb.verified) continue;
+      if (query.verifiedOnly && !isVerified(e)) continue;
       if (!servesUpstream(e, query.upstream)) continue;
       if (query.type !== 'any' && hb.cacheType !== query.type) continue;
       const site = callerSites.length > 0 || hb.access !== 'global' ? sites.siteOfCache(e) : null;
       const local = site !== null && callerSites.includes(site);
       if (hb.access !== 'global' && !local) continue;
+      // A cache the server could not verify stays on offer inside its own site only.
+      if (!verificationAllows(e, local)) continue;
       const maxLoad = hb.maxLoad ?? options.defaultMaxLoad;
       const degraded = hb.status === 'failing' || hb.load >= maxLoad;
       if (degraded && !relaxed) continue;

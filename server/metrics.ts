@@ -35,6 +35,12 @@ export function createMetrics() {
       help: '1 while the heartbeat consumer is connected to the broker',
       registers: [registry],
     }),
+    verifications: new Counter({
+      name: 'shoal_verifications_total',
+      help: 'Server checks that a cache serves the test URL, by result (pass|fail)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
   };
 }
 

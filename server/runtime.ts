@@ -18,6 +18,7 @@ import { createLookupService } from './lookup.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
 import type { Registry } from './registry/types.js';
+import { createVerifier, type Verifier } from './verification/verifier.js';
 
 export interface RunningServer {
   app: Hono;
@@ -31,6 +32,8 @@ export interface RunningServer {
   drains: DrainList;
   /** Null when started with `amqp: false`. */
   consumer: AmqpLink | null;
+  /** Null when verification is off (`--no-verify`). */
+  verifier: Verifier | null;
   /** Stop taking work, close AMQP (channel, then connection), close HTTP, close the registry. */
   stop(): Promise<void>;
 }
@@ -61,6 +64,21 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
           logger,
           metrics,
         });
+
+  const verifier = config.verify
+    ? createVerifier({
+        registry,
+        clock,
+        logger,
+        metrics,
+        options: {
+          urls: config.verifyUrls,
+          intervalMs: config.verifyInterval * 1000,
+          timeoutMs: config.verifyTimeout,
+          concurrency: config.verifyConcurrency,
+        },
+      })
+    : null;
 
   const sweeper = setInterval(() => {
     void registry.sweep().then((gone) => {
@@ -93,6 +111,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   logger.info({ url, port }, `listening on ${url}`);
+  verifier?.start();
 
   return {
     app,
@@ -104,9 +123,11 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     metrics,
     drains,
     consumer,
+    verifier,
     async stop() {
       clearInterval(sweeper);
       geoip.close();
+      await verifier?.stop();
       if (consumer) await consumer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await registry.close();

@@ -6,11 +6,15 @@ import { loadServerConfig, type ServerConfig } from '../../server/config.js';
 import { startServer, type RunningServer } from '../../server/runtime.js';
 import { AMQP_URL, uniqueName } from './services.js';
 
-/** A server config for tests: loopback, any free port, an exchange of the test's own, quiet logs. */
+/**
+ * A server config for tests: loopback, any free port, an exchange of the test's own, quiet logs, and
+ * verification off (it would fetch through the caches' addresses, which may be beyond loopback); tests
+ * of verification turn it on with their own loopback caches.
+ */
 export function testServerConfig(flags: Record<string, unknown> = {}): ServerConfig {
   return loadServerConfig({
     env: {},
-    flags: { host: '127.0.0.1', port: 0, amqpUrl: AMQP_URL, exchange: uniqueName('shoal-test'), logLevel: 'silent', ...flags },
+    flags: { host: '127.0.0.1', port: 0, amqpUrl: AMQP_URL, exchange: uniqueName('shoal-test'), logLevel: 'silent', verify: false, ...flags },
   });
 }
 

@@ -72,7 +72,19 @@ export interface SquidInstance {
   stop(): Promise<void>;
 }
 
-function squidConfig(dir: string, port: number): string {
+export interface SquidOptions {
+  /** Port to listen on (127.0.0.1); default: a free one. Give a stopped Squid's port to bring that cache back. */
+  port?: number;
+  /** `cachemgr_passwd` for every cache-manager page; default: none (loopback may read the manager). */
+  managerPassword?: string;
+  /** URL-path regexes Squid refuses (`http_access deny`): a cache whose ACL does not allow the test URL. */
+  denyPaths?: readonly string[];
+  /** Start attempts (a free port may be taken before Squid binds it). */
+  attempts?: number;
+}
+
+function squidConfig(dir: string, port: number, options: SquidOptions): string {
+  const deny = options.denyPaths?.length ? options.denyPaths : null;
   return [
     `http_port 127.0.0.1:${port}`,
     `pid_filename ${join(dir, 'squid.pid')}`,
@@ -83,6 +95,8 @@ function squidConfig(dir: string, port: number): string {
     // Squid refuses to keep running as root; Debian's squid package creates this user.
     'cache_effective_user proxy',
     'acl loopback src 127.0.0.0/8',
+    ...(options.managerPassword ? [`cachemgr_passwd ${options.managerPassword} all`] : []),
+    ...(deny ? [`acl shoal_denied urlpath_regex ${deny.join(' ')}`, 'http_access deny shoal_denied'] : []),
     'http_access allow loopback',
     'http_access deny all',
     'icp_port 0',
@@ -98,14 +112,14 @@ function squidConfig(dir: string, port: number): string {
  * Starts a real Squid on a free loopback port, in the foreground (`-N`), with a config and service name
  * of its own (the service name keys Squid's shared-memory segments, so parallel instances never clash).
  */
-export async function startSquid(options: { attempts?: number } = {}): Promise<SquidInstance> {
+export async function startSquid(options: SquidOptions = {}): Promise<SquidInstance> {
   let lastError: Error | null = null;
   for (let attempt = 0; attempt < (options.attempts ?? 3); attempt++) {
     const dir = await mkdtemp(join(tmpdir(), 'shoal-squid-'));
     await chmod(dir, 0o777); // Squid writes its log as the proxy user
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const service = `shoalt${process.pid}x${port}`;
-    await writeFile(join(dir, 'squid.conf'), squidConfig(dir, port));
+    await writeFile(join(dir, 'squid.conf'), squidConfig(dir, port, options));
     const child = spawn(SQUID_BIN, ['-N', '-n', service, '-f', join(dir, 'squid.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../shared/clock.js';
+import { probeThroughProxy } from '../../shared/cvmfs-probe.js';
+import { originalHeartbeat, startTestServer, type TestServer } from '../support/server.js';
+import { freePort, squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
+
+const squid = await squidAvailable();
+const REPO = 'atlas.cern.ch';
+const publishedUrl = (origin: Origin, repo = REPO) => `${origin.url}/cvmfs/${repo}/.cvmfspublished`;
+
+interface CachesBody {
+  caches: { id: string; verification: { ok: boolean; reason: string | null } | null }[];
+}
+
+/** A heartbeat for a cache on loopback (so the verifier never leaves the machine), at declared coordinates. */
+const loopbackCache = (id: string, port: number) =>
+  originalHeartbeat({ uuid: id, hostname: `${id}.test`, cache_port: String(port), public_ip: '127.0.0.1', external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31 });
+
+describe.runIf(squid)('server verification through the real Squid', () => {
+  const clock = createManualClock(Date.now());
+  let origin: Origin;
+  let good: SquidInstance;
+  let denying: SquidInstance;
+  let revived: SquidInstance | null = null;
+  let deadPort: number;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    origin = await startOrigin();
+    [good, denying, deadPort] = await Promise.all([startSquid(), startSquid({ denyPaths: ['^/cvmfs/'] }), freePort()]);
+    server = await startTestServer({
+      clock,
+      amqp: false,
+      // A long interval: the rounds this test looks at are the ones it runs itself.
+      flags: { verify: true, verifyUrls: publishedUrl(origin), verifyInterval: 3600, verifyTimeout: 2000, verifyConcurrency: 2 },
+    });
+    for (const [id, port] of [['good', good.port], ['denying', denying.port], ['dead', deadPort]] as const) {
+      const result = await server.ingest.handle(JSON.stringify(loopbackCache(id, port)));
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.all([good?.stop(), denying?.stop(), revived?.stop()]);
+    await origin?.close();
+  });
+
+  const offered = async () => {
+    const body = (await (await fetch(`${server.url}/api/v1/nearest?lat=48.4&lon=-123.3&count=10`)).json()) as { caches: { id: string }[] };
+    return body.caches.map((c) => c.id).sort();
+  };
+
+  it('the probe itself: a good answer passes, an ACL refusal and a closed port fail with the reason', async () => {
+    const url = publishedUrl(origin);
+    expect(await probeThroughProxy({ host: '127.0.0.1', port: good.port }, url, 2000)).toMatchObject({ ok: true, status: 200 });
+    expect(await probeThroughProxy({ host: '127.0.0.1', port: denying.port }, url, 2000)).toMatchObject({ ok: false, reason: 'HTTP 403 (ERR_ACCESS_DENIED)' });
+    expect(await probeThroughProxy({ host: '127.0.0.1', port: deadPort }, url, 2000)).toMatchObject({ ok: false, reason: `connection refused by 127.0.0.1:${deadPort}` });
+    // A file the origin does not have: Squid relays the 404.
+    expect(await probeThroughProxy({ host: '127.0.0.1', port: good.port }, `${origin.url}/cvmfs/${REPO}/missing`, 2000)).toMatchObject({ ok: false, reason: 'HTTP 404' });
+  });
+
+  it('offers every cache until it has been checked', async () => {
+    expect(await offered()).toEqual(['dead', 'denying', 'good']);
+  });
+
+  it('marks the cache that refuses the test URL and the port with nothing listening as unverified, and stops offering them', async () => {
+    const round = await server.verifier!.runOnce();
+    expect(round).toEqual({ checked: 3, passed: 1, failed: 2 });
+    expect(server.registry.get('good')?.verification).toEqual({ ok: true, checkedMs: clock.now() });
+    expect(server.registry.get('denying')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('ERR_ACCESS_DENIED') });
+    expect(server.registry.get('dead')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('connection refused') });
+    expect(await offered()).toEqual(['good']);
+
+    const caches = (await (await fetch(`${server.url}/api/v1/caches`)).json()) as CachesBody;
+    expect(caches.caches.find((c) => c.id === 'denying')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('HTTP 403') });
+    // The original routes leave them out too, and count the verified one as verified.
+    const legacy = await (await fetch(`${server.url}/nearestverified/5`)).text();
+    expect(legacy).toContain('"hostname": "good.test"');
+    expect(legacy).not.toContain('denying.test');
+    expect(legacy).not.toContain('dead.test');
+  });
+
+  it('offers a cache again once it passes', async () => {
+    revived = await startSquid({ port: deadPort });
+    await server.verifier!.runOnce();
+    expect(server.registry.get('dead')?.verification?.ok).toBe(true);
+    expect(await offered()).toEqual(['dead', 'good']);
+  });
+
+  it('a heartbeat does not wipe the verdict, and a cache that comes back after its TTL is checked afresh', async () => {
+    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port)));
+    expect(server.registry.get('denying')?.verification?.ok).toBe(false);
+    expect(await offered()).not.toContain('denying');
+
+    clock.advance(server.config.cacheTtl * 1000 + 1000);
+    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port)));
+    expect(server.registry.get('denying')?.verification).toBeNull();
+    expect(await offered()).toEqual(['denying']);
+  });
+});
