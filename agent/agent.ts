@@ -5,8 +5,10 @@ import type { Logger } from '../shared/logger.js';
 import { discoverAddresses, type HostAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
 import { buildHeartbeat } from './heartbeat-builder.js';
+import type { CacheFiguresSource } from './cache-manager.js';
 import type { LoadSource } from './load.js';
 import type { Publisher } from './publisher.js';
+import type { SelfCheck, SelfCheckResult } from './self-check.js';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -20,6 +22,10 @@ export interface AgentDeps {
   /** Host addresses; default: read from the interfaces at each beat (they can change). */
   addresses?: () => HostAddresses;
   random?: () => number;
+  /** Fetches the test URL through the cache; absent: every heartbeat says `ok`. */
+  selfCheck?: SelfCheck;
+  /** Request rate and client count from the cache manager; absent or null figures are left out. */
+  figures?: CacheFiguresSource;
 }
 
 export interface Agent {
@@ -30,6 +36,8 @@ export interface Agent {
   beat(): Promise<{ heartbeat: Heartbeat; published: boolean }>;
   /** The heartbeat that would be published now, without publishing. */
   preview(): Promise<Heartbeat>;
+  /** Run the self-check now and build the heartbeat it leads to, without publishing (`--check`). */
+  check(): Promise<{ check: SelfCheckResult | null; heartbeat: Heartbeat }>;
 }
 
 export function createAgent(deps: AgentDeps): Agent {
@@ -43,25 +51,42 @@ export function createAgent(deps: AgentDeps): Agent {
   // Heartbeats older than a few intervals are useless to the server: let the broker drop them.
   const expirationMs = Math.max(60_000, config.interval * 3000);
 
-  const observe = async (status?: Heartbeat['status']) => {
-    let load = 0;
-    try {
-      load = await deps.load.sample();
-    } catch (error) {
-      log.warn({ err: (error as Error).message }, 'cannot read load; sending 0');
-    }
+  let lastCheckOk: boolean | null = null;
+
+  const observe = async (options: { status?: Heartbeat['status']; statusReason?: string | undefined; figures?: boolean } = {}) => {
+    const [load, figures] = await Promise.all([
+      deps.load.sample().catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'cannot read load; sending 0');
+        return 0;
+      }),
+      options.figures && deps.figures ? deps.figures.sample().catch(() => null) : Promise.resolve(null),
+    ]);
     return buildHeartbeat(config, {
       uuid: deps.uuid,
       addresses: addresses(),
       load,
       nicMaxLoad: deps.nicMaxLoad,
       nowMs: clock.now(),
-      ...(status ? { status } : {}),
+      ...(options.status ? { status: options.status, statusReason: options.statusReason } : {}),
+      ...(figures ? { requestRate: figures.requestRate, clientCount: figures.clientCount } : {}),
     });
   };
 
+  /** A failing cache is still announced, as `failing`, so the server drops it at once rather than after the TTL. */
+  const observeChecked = async (check: SelfCheckResult | null) =>
+    check && !check.ok ? observe({ status: 'failing', statusReason: check.reason, figures: true }) : observe({ figures: true });
+
+  const noteCheck = (check: SelfCheckResult | null) => {
+    if (!check || check.ok === lastCheckOk) return;
+    if (check.ok) log.info({ url: check.url, ms: check.ms }, lastCheckOk === null ? 'self-check passed' : 'self-check passes again; advertising the cache');
+    else log.warn({ reason: check.reason }, 'self-check failed; advertising the cache as failing until it passes');
+    lastCheckOk = check.ok;
+  };
+
   const beat = async () => {
-    const heartbeat = await observe();
+    const check = deps.selfCheck ? await deps.selfCheck.current() : null;
+    noteCheck(check);
+    const heartbeat = await observeChecked(check);
     const published = await publisher.publish(toWire(heartbeat), { expirationMs });
     if (published !== lastPublished) {
       if (published) log.info({ uuid: heartbeat.uuid, hostname: heartbeat.hostname, load: heartbeat.load }, 'advertising cache');
@@ -87,7 +112,11 @@ export function createAgent(deps: AgentDeps): Agent {
 
   return {
     beat,
-    preview: () => observe(),
+    preview: () => observe({ figures: true }),
+    async check() {
+      const check = deps.selfCheck ? await deps.selfCheck.run() : null;
+      return { check, heartbeat: await observeChecked(check) };
+    },
     start() {
       if (running) return;
       running = true;
@@ -98,7 +127,7 @@ export function createAgent(deps: AgentDeps): Agent {
       running = false;
       if (timer) clearTimeout(timer);
       timer = null;
-      const goodbye = await observe('leaving');
+      const goodbye = await observe({ status: 'leaving' });
       const sent = await publisher.publish(toWire(goodbye), { expirationMs });
       log.info({ sent }, sent ? 'said goodbye' : 'could not say goodbye; the server drops the cache after its TTL');
     },

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { AccessLevelSchema, CacheTypeSchema, UpstreamSchema } from '../shared/heartbeat.js';
 import { isValidCidr } from '../shared/ip.js';
 import { LOG_LEVELS } from '../shared/logger.js';
-import { isIP } from 'node:net';
 
 export const AGENT_ENV_PREFIX = 'SHOAL_AGENT_';
 export const AGENT_CONFIG_ENV = 'SHOAL_AGENT_CONFIG';
@@ -14,6 +15,11 @@ const optionalIp = z
   .trim()
   .refine((v) => v === '' || isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
   .default('');
+
+/** `none` (or an empty flag) turns the self-check off. */
+const testUrlList = z.preprocess((v) => (typeof v === 'string' && v.trim().toLowerCase() === 'none' ? '' : v), listFromText(HttpUrlSchema));
+
+const optionalPath = z.string().trim().default('');
 
 const defaultStateFile = () =>
   process.getuid?.() === 0 ? '/var/lib/shoal-agent/uuid' : `${process.env.HOME ?? '.'}/.local/state/shoal-agent/uuid`;
@@ -43,6 +49,36 @@ export const agentConfigTable = {
   networks: { schema: listFromText(z.string().refine(isValidCidr, 'must be a CIDR such as 10.0.0.0/8')).default([]), help: 'comma-separated CIDRs the site serves', kind: 'list', arg: 'cidrs' },
   access: { schema: AccessLevelSchema.default('global'), help: 'global, site or private', arg: 'level' },
   verified: { schema: booleanFromText.default(false), help: 'report the cache as verified (original field)', kind: 'boolean' },
+  cacheHost: {
+    schema: z.string().trim().min(1).default('127.0.0.1'),
+    help: 'address the agent reaches its own cache at (self-check, cache manager)',
+    arg: 'host',
+  },
+  testUrls: {
+    schema: testUrlList.default([DEFAULT_TEST_URL]),
+    help: 'comma-separated http:// URLs fetched through the cache as a self-check (passes if one answers well; none: off)',
+    kind: 'list',
+    arg: 'urls',
+  },
+  checkTimeout: { schema: intFromText(100, 60_000).default(2000), help: 'ms allowed for each self-check fetch', arg: 'ms' },
+  checkInterval: {
+    schema: intFromText(0, 86_400).default(120),
+    help: 'seconds a passed self-check is trusted (the slower cycle while healthy); after a failure every heartbeat checks again; 0: check before every heartbeat',
+    arg: 'seconds',
+  },
+  cacheManagerUrl: {
+    schema: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || v === 'off' || (URL.canParse(v) && new URL(v).protocol === 'http:'), 'must be empty, off, or an http:// URL')
+      .default(''),
+    help: 'Squid cache manager base URL for request rate and client count; empty: http://<cache-host>:<cache-port>/squid-internal-mgr/; off: do not ask',
+    arg: 'url',
+  },
+  cacheManagerPassword: { schema: z.string().default(''), help: 'cachemgr_passwd for the info page, if Squid sets one', arg: 'password', secret: true },
+  amqpCaCert: { schema: optionalPath, help: 'PEM file of the CA that signed the broker certificate (amqps://)', arg: 'path' },
+  amqpClientCert: { schema: optionalPath, help: 'PEM client certificate for amqps:// (with --amqp-client-key)', arg: 'path' },
+  amqpClientKey: { schema: optionalPath, help: 'PEM private key of the client certificate', arg: 'path' },
   uuid: { schema: z.string().regex(/^[\w.:-]{1,128}$/).optional(), help: 'fixed agent id; default: generated once and kept in --state-file', arg: 'id' },
   stateFile: { schema: z.string().min(1).default(defaultStateFile()), help: 'file keeping the generated uuid across restarts', arg: 'path' },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },

@@ -11,7 +11,10 @@ export interface Observed {
   nicMaxLoad: number | null;
   nowMs: number;
   status?: Heartbeat['status'];
-  statusReason?: string;
+  statusReason?: string | undefined;
+  /** From the cache manager, when it could be read. */
+  requestRate?: number | undefined;
+  clientCount?: number | undefined;
 }
 
 /** Config wins over discovery for addresses; the original sends external_ip only when there is no public one. */
@@ -39,5 +42,7 @@ export function buildHeartbeat(config: AgentConfig, observed: Observed): Heartbe
     access: config.access,
     status: observed.status ?? 'ok',
     statusReason: observed.statusReason,
+    requestRate: observed.requestRate,
+    clientCount: observed.clientCount,
   };
 }

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 import { commandFromTable, parseCommandLine } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
-import { redactedConfig } from '../shared/config.js';
+import { amqpTlsSocketOptions } from '../shared/amqp-tls.js';
+import { ConfigError, redactedConfig } from '../shared/config.js';
 import { toWire } from '../shared/heartbeat.js';
 import { createLogger } from '../shared/logger.js';
 import { networkInterfaces } from 'node:os';
 import { discoverAddresses } from './addresses.js';
 import { createAgent } from './agent.js';
 import { createAnnouncer } from './announce.js';
+import { createCacheManagerFigures } from './cache-manager.js';
 import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigTable } from './config.js';
 import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
 import { createPublisher } from './publisher.js';
+import { createSelfCheck } from './self-check.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 
@@ -24,6 +27,7 @@ const program = commandFromTable({
 });
 program.option('--once', 'publish one heartbeat and exit');
 program.option('--print', 'print the heartbeat that would be published, and exit without publishing');
+program.option('--check', 'run the self-check, print its result and the heartbeat it leads to, publish nothing; exit 0 if it passes, 1 if not');
 const { config, flags } = parseCommandLine(program, {
   prefix: AGENT_ENV_PREFIX,
   table: agentConfigTable,
@@ -41,15 +45,51 @@ const nicMaxLoad = await interfaceMaxLoad(iface);
 const load = createTxBytesLoad({ iface, clock });
 await load.sample(); // prime the counter so the first heartbeat carries a real rate
 
+const hostInUrl = config.cacheHost.includes(':') ? `[${config.cacheHost}]` : config.cacheHost;
+const selfCheck = createSelfCheck({
+  target: { host: config.cacheHost, port: config.cachePort },
+  urls: config.testUrls,
+  timeoutMs: config.checkTimeout,
+  healthyIntervalMs: config.checkInterval * 1000,
+  clock,
+});
+// Varnish has no Squid cache manager; `off` is for Squids whose manager the agent may not read.
+const managerUrl =
+  config.cacheType === 'squid' && config.cacheManagerUrl !== 'off'
+    ? config.cacheManagerUrl || `http://${hostInUrl}:${config.cachePort}/squid-internal-mgr/`
+    : null;
+const figures = managerUrl
+  ? createCacheManagerFigures({ baseUrl: managerUrl, password: config.cacheManagerPassword, timeoutMs: config.checkTimeout, clock })
+  : undefined;
+if (figures) await figures.sample(); // prime the request counter, as the load counter above
+const observing = { config, logger, clock, uuid, load, nicMaxLoad, selfCheck, ...(figures ? { figures } : {}) };
+// --print and --check never publish: the agent gets a publisher that refuses.
+const offline = { publish: async () => false, link: null as never, close: async () => undefined };
+
 if (flags.print) {
-  const preview = createAgent({ config, logger, clock, uuid, load, nicMaxLoad, publisher: { publish: async () => false } as never });
+  const preview = createAgent({ ...observing, publisher: offline });
   process.stdout.write(`${JSON.stringify(toWire(await preview.preview()), null, 2)}\n`);
   process.exit(0);
 }
 
-logger.info({ config: redactedConfig(agentConfigTable, config), uuid, interface: iface, nicMaxLoad }, 'starting');
-const publisher = createPublisher({ url: config.amqpUrl, exchange: config.exchange, logger });
-const agent = createAgent({ config, logger, clock, uuid, load, publisher, nicMaxLoad });
+if (flags.check) {
+  const { check, heartbeat } = await createAgent({ ...observing, publisher: offline }).check();
+  process.stdout.write(`${JSON.stringify({ check, heartbeat: toWire(heartbeat) }, null, 2)}\n`);
+  process.exit(check === null || check.ok ? 0 : 1);
+}
+
+let socketOptions: Record<string, unknown> | undefined;
+try {
+  socketOptions = amqpTlsSocketOptions({ caCert: config.amqpCaCert, clientCert: config.amqpClientCert, clientKey: config.amqpClientKey });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`shoal-agent: ${error.message}\n`);
+  process.exit(2);
+}
+
+logger.info({ config: redactedConfig(agentConfigTable, config), uuid, interface: iface, nicMaxLoad, cacheManager: managerUrl }, 'starting');
+const publisher = createPublisher({ url: config.amqpUrl, exchange: config.exchange, logger, ...(socketOptions ? { socketOptions } : {}) });
+const agent = createAgent({ ...observing, publisher });
 
 if (flags.once) {
   await publisher.link.waitConnected(10_000).catch(() => undefined);

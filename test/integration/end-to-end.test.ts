@@ -36,6 +36,7 @@ describe.runIf(rabbit)('agent → RabbitMQ → server → REST → client', () =
       '--public-ip', VICTORIA_IP,
       '--uuid', uuid,
       '--interval', '1',
+      '--test-urls', 'none', // no cache behind this agent: advertise without a self-check
       '--state-file', join(dir, 'uuid'),
     ]);
     await waitFor(() => server.registry.get(uuid), { what: 'the agent heartbeat', timeoutMs: 15_000 });

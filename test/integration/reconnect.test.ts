@@ -26,6 +26,7 @@ describe.runIf(rabbit)('broker connection dropped', () => {
       '--public-ip', '142.104.1.1',
       '--uuid', uuid,
       '--interval', '1',
+      '--test-urls', 'none', // no cache behind this agent: advertise without a self-check
       '--jitter', '0',
       '--state-file', join(dir, 'uuid'),
     ]);
