@@ -78,7 +78,8 @@ export function createAgent(deps: AgentDeps): Agent {
 
   const noteCheck = (check: SelfCheckResult | null) => {
     if (!check || check.ok === lastCheckOk) return;
-    if (check.ok) log.info({ url: check.url, ms: check.ms }, lastCheckOk === null ? 'self-check passed' : 'self-check passes again; advertising the cache');
+    if (check.ok && check.reason) log.info(check.reason); // checking is off
+    else if (check.ok) log.info({ url: check.url, ms: check.ms }, lastCheckOk === null ? 'self-check passed' : 'self-check passes again; advertising the cache');
     else log.warn({ reason: check.reason }, 'self-check failed; advertising the cache as failing until it passes');
     lastCheckOk = check.ok;
   };
