@@ -68,7 +68,9 @@ export function probeThroughProxy(target: ProxyTarget, url: string, timeoutMs: n
       port: target.port,
       method: 'GET',
       path: parsed.href,
-      headers: { host: parsed.host, 'cache-control': 'max-age=0', 'user-agent': 'shoal-verify' },
+      // No `Cache-Control: max-age=0`: a cache may answer from its copy, as for any client, so a
+      // thousand caches checked every minute do not become a thousand requests a minute at a stratum 1.
+      headers: { host: parsed.host, 'user-agent': 'shoal-verify' },
       // One connection per probe: a pooled socket could hide that the cache went away.
       agent: false,
     });
