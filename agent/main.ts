@@ -111,6 +111,8 @@ const announcer = config.announce
         bindAddress: '0.0.0.0',
       },
       current: () => {
+        // As the original: a cache that fails its self-check is not announced on the LAN either.
+        if (selfCheck.last()?.ok === false) return null;
         const found = discoverAddresses(networkInterfaces());
         const ip = [config.announceIp, config.privateIp, found.privateIp, config.publicIp, found.publicIp].find((v) => v && !v.includes(':'));
         return ip ? { ip, port: config.cachePort, type: config.cacheType, upstream: config.upstream } : null;

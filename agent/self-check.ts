@@ -20,6 +20,8 @@ export interface SelfCheck {
   current(): Promise<SelfCheckResult>;
   /** Check now, whatever the last result. */
   run(): Promise<SelfCheckResult>;
+  /** The last verdict, without checking (null before the first check). */
+  last(): SelfCheckResult | null;
 }
 
 export interface SelfCheckOptions {
@@ -52,6 +54,7 @@ export function createSelfCheck(options: SelfCheckOptions): SelfCheck {
 
   return {
     run,
+    last: () => last,
     async current() {
       if (last?.ok && options.clock.now() - last.checkedMs < options.healthyIntervalMs) return last;
       return run();

@@ -36,7 +36,9 @@ describe('agent self-check cycle', () => {
     const clock = createManualClock();
     const { probe, calls } = scriptedProbe([false, false, true]);
     const check = createSelfCheck({ target, urls: [URL_A], timeoutMs: 2000, healthyIntervalMs: 120_000, clock, probe });
+    expect(check.last()).toBeNull();
     expect(await check.current()).toMatchObject({ ok: false, reason: `${URL_A}: connection refused by 127.0.0.1:3128` });
+    expect(check.last()?.ok).toBe(false);
     expect((await check.current()).ok).toBe(false);
     expect((await check.current()).ok).toBe(true);
     expect(calls).toHaveLength(3);

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../shared/clock.js';
-import { startCvmfsOrigin, type CvmfsOrigin } from '../support/cvmfs-origin.js';
 import { BIN, runProgram, startProgram, type Running } from '../support/processes.js';
 import { startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
-import { squidAvailable, startSquid, type RunningSquid } from '../support/squid.js';
+import { squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
 
 const ready = (await rabbitAvailable()) && (await squidAvailable());
 const REPO = 'atlas.cern.ch';
 const MANAGER_PASSWORD = 'mgr-secret';
+const publishedUrl = (origin: Origin) => `${origin.url}/cvmfs/${REPO}/.cvmfspublished`;
 
 interface CheckOutput {
   check: { ok: boolean; reason?: string; url?: string };
@@ -26,8 +26,8 @@ interface CheckOutput {
  */
 describe.runIf(ready)('shoal-agent beside the real Squid', () => {
   const clock = createManualClock(Date.now());
-  let origin: CvmfsOrigin;
-  let squid: RunningSquid;
+  let origin: Origin;
+  let squid: SquidInstance;
   let server: TestServer;
   let agent: Running | null = null;
   let stateFile: string;
@@ -42,7 +42,7 @@ describe.runIf(ready)('shoal-agent beside the real Squid', () => {
     '--public-ip', '127.0.0.1',
     '--latitude', '48.46',
     '--longitude', '-123.31',
-    '--test-urls', origin.publishedUrl(REPO),
+    '--test-urls', publishedUrl(origin),
     '--check-timeout', '2000',
     '--check-interval', '0',
     '--cache-manager-password', MANAGER_PASSWORD,
@@ -57,7 +57,7 @@ describe.runIf(ready)('shoal-agent beside the real Squid', () => {
   };
 
   beforeAll(async () => {
-    origin = await startCvmfsOrigin([REPO]);
+    origin = await startOrigin();
     squid = await startSquid({ managerPassword: MANAGER_PASSWORD });
     server = await startTestServer({ clock });
     stateFile = join(await mkdtemp(join(tmpdir(), 'shoal-agent-squid-')), 'state', 'uuid');
@@ -74,7 +74,7 @@ describe.runIf(ready)('shoal-agent beside the real Squid', () => {
     const result = await runProgram(BIN.agent, [...agentArgs(), '--check']);
     expect(result.code, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as CheckOutput;
-    expect(out.check).toMatchObject({ ok: true, url: origin.publishedUrl(REPO) });
+    expect(out.check).toMatchObject({ ok: true, url: publishedUrl(origin) });
     expect(out.heartbeat).toMatchObject({ hostname: 'squid.agent-test', cache_port: String(squid.port) });
     expect(out.heartbeat.status).toBeUndefined();
     expect(out.heartbeat.client_count).toEqual(expect.any(Number));

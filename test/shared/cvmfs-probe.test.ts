@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeAnswer, repositoryOf } from '../../shared/cvmfs-probe.js';
-import { cvmfsPublished } from '../support/cvmfs-origin.js';
+import { cvmfsPublished } from '../support/squid.js';
 
 const PUBLISHED = 'http://s1.example.org/cvmfs/atlas.cern.ch/.cvmfspublished';
 
