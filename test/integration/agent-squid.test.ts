@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../shared/clock.js';
 import { BIN, runProgram, startProgram, type Running } from '../support/processes.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { originalHeartbeat, startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
 
@@ -60,6 +60,9 @@ describe.runIf(ready)('shoal-agent beside the real Squid', () => {
     origin = await startOrigin();
     squid = await startSquid({ managerPassword: MANAGER_PASSWORD });
     server = await startTestServer({ clock });
+    // A healthy cache beside ours: with nothing else left, the server would offer a failing cache as a last resort.
+    const other = await server.ingest.handle(JSON.stringify(originalHeartbeat({ uuid: 'other', hostname: 'other.agent-test', latitude: 48.4, longitude: -123.3 })));
+    expect(other.ok).toBe(true);
     stateFile = join(await mkdtemp(join(tmpdir(), 'shoal-agent-squid-')), 'state', 'uuid');
   });
 
@@ -83,7 +86,7 @@ describe.runIf(ready)('shoal-agent beside the real Squid', () => {
     // The uuid it would publish under is kept for the daemon.
     uuid = (await readFile(stateFile, 'utf8')).trim();
     expect(out.heartbeat.uuid).toBe(uuid);
-    expect(server.registry.snapshot()).toHaveLength(0);
+    expect(server.registry.get(uuid)).toBeUndefined();
   });
 
   it('advertises the cache with request rate and client count from the cache manager', async () => {

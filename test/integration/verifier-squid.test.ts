@@ -13,8 +13,11 @@ interface CachesBody {
 }
 
 /** A heartbeat for a cache on loopback (so the verifier never leaves the machine), at declared coordinates. */
-const loopbackCache = (id: string, port: number) =>
-  originalHeartbeat({ uuid: id, hostname: `${id}.test`, cache_port: String(port), public_ip: '127.0.0.1', external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31 });
+const loopbackCache = (id: string, port: number, extra: Record<string, unknown> = {}) =>
+  originalHeartbeat({ uuid: id, hostname: `${id}.test`, cache_port: String(port), public_ip: '127.0.0.1', external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31, ...extra });
+
+/** The denying cache belongs to a site; callers from its network may still get it when the server cannot. */
+const SITE = { site: 'uvic', networks: ['10.9.0.0/16'] };
 
 describe.runIf(squid)('server verification through the real Squid', () => {
   const clock = createManualClock(Date.now());
@@ -35,7 +38,7 @@ describe.runIf(squid)('server verification through the real Squid', () => {
       flags: { verify: true, verifyUrls: publishedUrl(origin), verifyInterval: 3600, verifyTimeout: 2000, verifyConcurrency: 2 },
     });
     for (const [id, port] of [['good', good.port], ['denying', denying.port], ['dead', deadPort]] as const) {
-      const result = await server.ingest.handle(JSON.stringify(loopbackCache(id, port)));
+      const result = await server.ingest.handle(JSON.stringify(loopbackCache(id, port, id === 'denying' ? SITE : {})));
       expect(result.ok).toBe(true);
     }
   });
@@ -46,8 +49,8 @@ describe.runIf(squid)('server verification through the real Squid', () => {
     await origin?.close();
   });
 
-  const offered = async () => {
-    const body = (await (await fetch(`${server.url}/api/v1/nearest?lat=48.4&lon=-123.3&count=10`)).json()) as { caches: { id: string }[] };
+  const offered = async (from = '') => {
+    const body = (await (await fetch(`${server.url}/api/v1/nearest?lat=48.4&lon=-123.3&count=10${from ? `&ip=${from}` : ''}`)).json()) as { caches: { id: string }[] };
     return body.caches.map((c) => c.id).sort();
   };
 
@@ -71,6 +74,8 @@ describe.runIf(squid)('server verification through the real Squid', () => {
     expect(server.registry.get('denying')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('ERR_ACCESS_DENIED') });
     expect(server.registry.get('dead')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('connection refused') });
     expect(await offered()).toEqual(['good']);
+    // Inside its site the cache that refused the server is still offered (the site's own ACL may allow it).
+    expect(await offered('10.9.1.1')).toEqual(['denying', 'good']);
 
     const caches = (await (await fetch(`${server.url}/api/v1/caches`)).json()) as CachesBody;
     expect(caches.caches.find((c) => c.id === 'denying')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('HTTP 403') });
@@ -89,12 +94,12 @@ describe.runIf(squid)('server verification through the real Squid', () => {
   });
 
   it('a heartbeat does not wipe the verdict, and a cache that comes back after its TTL is checked afresh', async () => {
-    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port)));
+    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port, SITE)));
     expect(server.registry.get('denying')?.verification?.ok).toBe(false);
     expect(await offered()).not.toContain('denying');
 
     clock.advance(server.config.cacheTtl * 1000 + 1000);
-    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port)));
+    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port, SITE)));
     expect(server.registry.get('denying')?.verification).toBeNull();
     expect(await offered()).toEqual(['denying']);
   });
