@@ -3,6 +3,7 @@ import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText,
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from '../shared/ip.js';
+import { SignatureModeSchema } from './security/verify-signature.js';
 
 export const SERVER_ENV_PREFIX = 'SHOAL_';
 export const SERVER_CONFIG_ENV = 'SHOAL_CONFIG';
@@ -97,6 +98,30 @@ export const serverConfigTable = {
     kind: 'list',
     arg: 'urls',
   },
+  // Security and limits (README "Security").
+  signatureMode: {
+    schema: SignatureModeSchema.default('off'),
+    help: 'heartbeat signatures: off (original agents), permissive (unsigned accepted and marked, bad ones rejected), required',
+    arg: 'mode',
+  },
+  keyringFile: { schema: z.string().default(''), help: 'JSON keyring of agent keys (needed unless --signature-mode off); SIGHUP re-reads it', arg: 'path' },
+  signatureWindow: {
+    schema: intFromText(1, 3600).default(30),
+    help: 'seconds a signed heartbeat timestamp may differ from the server clock',
+    arg: 'seconds',
+  },
+  maxMessageBytes: { schema: intFromText(256, 16 * 1024 * 1024).default(16_384), help: 'largest heartbeat accepted, in bytes', arg: 'bytes' },
+  maxCaches: { schema: intFromText(1, 10_000_000).default(20_000), help: 'most caches listed at once; new caches beyond it are refused', arg: 'n' },
+  maxCachesPerSite: { schema: intFromText(1, 1_000_000).default(200), help: 'most caches one site (site name, else key id) may list', arg: 'n' },
+  maxHeartbeatsPerMinute: { schema: intFromText(1, 100_000).default(120), help: 'heartbeats one agent may send per minute', arg: 'n' },
+  maxTrackedAgents: {
+    schema: intFromText(1, 10_000_000).default(100_000),
+    help: 'agents the rate limiter and the replay cache remember (bounded memory)',
+    arg: 'n',
+  },
+  amqpCaFile: { schema: z.string().default(''), help: 'PEM CA bundle to verify the broker with (amqps:// URLs)', arg: 'path' },
+  amqpCertFile: { schema: z.string().default(''), help: 'PEM client certificate for the broker (amqps:// URLs)', arg: 'path' },
+  amqpKeyFile: { schema: z.string().default(''), help: 'PEM private key of the client certificate', arg: 'path' },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
 } satisfies ConfigTable;
 

@@ -1,11 +1,12 @@
 import type { Clock } from '../shared/clock.js';
 import { toUnitVector } from '../shared/geo.js';
-import { parseHeartbeat, type Heartbeat } from '../shared/heartbeat.js';
+import type { Heartbeat } from '../shared/heartbeat.js';
 import type { Logger } from '../shared/logger.js';
 import type { GeoIp } from './geoip.js';
 import { locateCache, sameLocationInputs } from './locate-cache.js';
 import type { Metrics } from './metrics.js';
 import type { CacheEntry, Registry } from './registry/types.js';
+import { parseOnlyAdmission, type HeartbeatAdmission } from './security/admission.js';
 
 export type IngestResult =
   | { ok: true; event: 'joined' | 'updated' | 'goodbye' | 'ignored' }
@@ -14,16 +15,25 @@ export type IngestResult =
 export interface Ingest {
   /** Validate one raw message and apply it to the registry. Never throws. */
   handle(body: Buffer | string | unknown): Promise<IngestResult>;
-  /** Apply an already validated heartbeat (demo, tests). */
-  apply(hb: Heartbeat): Promise<IngestResult>;
+  /** Apply an already validated heartbeat (demo, tests); `signedBy`: the key id it was signed with. */
+  apply(hb: Heartbeat, signedBy?: string | null): Promise<IngestResult>;
 }
 
 /** Turns heartbeats into registry entries, geolocating each cache once (again only if its address changes). */
-export function createIngest(deps: { registry: Registry; geoip: GeoIp; clock: Clock; logger: Logger; metrics: Metrics }): Ingest {
+export function createIngest(deps: {
+  registry: Registry;
+  geoip: GeoIp;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Signature, replay and limit checks (server/security); default: schema validation only. */
+  admission?: HeartbeatAdmission;
+}): Ingest {
   const { registry, geoip, clock, metrics } = deps;
+  const admission = deps.admission ?? parseOnlyAdmission;
   const log = deps.logger.child({ component: 'ingest' });
 
-  const apply = async (hb: Heartbeat): Promise<IngestResult> => {
+  const apply = async (hb: Heartbeat, signedBy: string | null = null): Promise<IngestResult> => {
     const now = clock.now();
     const previous = registry.get(hb.uuid);
     if (hb.status === 'leaving') {
@@ -45,6 +55,7 @@ export function createIngest(deps: { registry: Registry; geoip: GeoIp; clock: Cl
       createdMs: previous?.createdMs ?? now,
       lastActiveMs: now,
       verification: previous?.verification ?? null,
+      signedBy,
     };
     const event = await registry.put(entry);
     metrics.heartbeats.inc({ result: 'accepted', reason: hb.status });
@@ -68,25 +79,31 @@ export function createIngest(deps: { registry: Registry; geoip: GeoIp; clock: Cl
   return {
     apply,
     async handle(body) {
-      const parsed = parseHeartbeat(body);
-      if (!parsed.ok) {
-        metrics.heartbeats.inc({ result: 'rejected', reason: parsed.field });
-        log.warn({ reason: parsed.reason, sample: sampleOf(body) }, 'heartbeat rejected');
-        return { ok: false, reason: parsed.reason };
+      const admitted = admission.admit(body);
+      if (!admitted.ok) {
+        metrics.heartbeats.inc({ result: 'rejected', reason: admitted.reason });
+        log.warn({ reason: admitted.reason, detail: admitted.detail, sample: sampleOf(body) }, 'heartbeat rejected');
+        return { ok: false, reason: admitted.detail };
       }
       try {
-        return await apply(parsed.heartbeat);
+        return await apply(admitted.heartbeat, admitted.signedBy);
       } catch (error) {
         // A registry failure (e.g. Redis away) must not kill the consumer; the next heartbeat retries.
         metrics.heartbeats.inc({ result: 'rejected', reason: 'registry' });
-        log.error({ err: error, id: parsed.heartbeat.uuid }, 'could not store heartbeat');
+        log.error({ err: error, id: admitted.heartbeat.uuid }, 'could not store heartbeat');
         return { ok: false, reason: `registry: ${(error as Error).message}` };
       }
     },
   };
 }
 
+/** The first 200 characters, for the log; never converts or serialises more than that of a huge body. */
 function sampleOf(body: unknown): string {
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : JSON.stringify(body);
+  let text: string;
+  try {
+    text = Buffer.isBuffer(body) ? body.subarray(0, 201).toString('utf8') : typeof body === 'string' ? body.slice(0, 201) : String(JSON.stringify(body)).slice(0, 201);
+  } catch {
+    text = '(unprintable)';
+  }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -56,5 +56,12 @@ async function shutdown(signal: string) {
   logger.info('stopped');
   process.exit(0);
 }
+process.on('SIGHUP', () => {
+  try {
+    server.reloadKeyring();
+  } catch (error) {
+    logger.error({ err: (error as Error).message }, 'keyring not reloaded; the keys in use stay');
+  }
+});
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import type { AmqpLink } from '../shared/amqp.js';
+import { amqpSocketOptions } from '../shared/amqp-tls.js';
 import type { Clock } from '../shared/clock.js';
 import { createNetworkMatcher } from '../shared/ip.js';
 import type { Logger } from '../shared/logger.js';
@@ -19,6 +20,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
 import type { Registry } from './registry/types.js';
 import { createVerifier, type Verifier } from './verification/verifier.js';
+import { createAdmission } from './security/admission.js';
+import { loadKeyringFile, type Keyring } from './security/keyring.js';
 
 export interface RunningServer {
   app: Hono;
@@ -34,6 +37,8 @@ export interface RunningServer {
   consumer: AmqpLink | null;
   /** Null when verification is off (`--no-verify`). */
   verifier: Verifier | null;
+  /** Re-read the keyring file (SIGHUP); on error the keys in use stay and the error is thrown. */
+  reloadKeyring(): void;
   /** Stop taking work, close AMQP (channel, then connection), close HTTP, close the registry. */
   stop(): Promise<void>;
 }
@@ -42,6 +47,10 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, deps: { logger: Logger; clock: Clock; amqp?: boolean }): Promise<RunningServer> {
   const { logger, clock } = deps;
   const metrics = createMetrics();
+  // Bad security settings stop the start before anything is opened: a signed mode needs a valid keyring.
+  if (config.signatureMode !== 'off' && !config.keyringFile) throw new Error(`--signature-mode ${config.signatureMode} needs --keyring-file`);
+  let keyring: Keyring | null = config.keyringFile ? loadKeyringFile(config.keyringFile, logger) : null;
+  const socketOptions = amqpSocketOptions(config);
   const locality = createCoverageLocality(config.coverageFile, logger);
   const geoip = await openWatchedGeoIp({ path: config.geoipDatabase || bundledGeoIpPath(), intervalMs: config.geoipCheckInterval * 1000, logger, clock });
   const registry = await createRegistry(config, { clock, logger });
@@ -54,12 +63,35 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     isDrained: drains.has,
   });
   registerStateGauges(metrics, { registry, geoip, clock, drains, defaultMaxLoad: config.defaultMaxLoad });
-  const ingest = createIngest({ registry, geoip, clock, logger, metrics });
+  const admission = createAdmission({
+    options: {
+      mode: config.signatureMode,
+      keyring: () => keyring,
+      windowS: config.signatureWindow,
+      limits: {
+        maxMessageBytes: config.maxMessageBytes,
+        maxCaches: config.maxCaches,
+        maxCachesPerSite: config.maxCachesPerSite,
+        maxHeartbeatsPerMinute: config.maxHeartbeatsPerMinute,
+        maxTrackedAgents: config.maxTrackedAgents,
+      },
+    },
+    registry,
+    clock,
+  });
+  const ingest = createIngest({ registry, geoip, clock, logger, metrics, admission });
   const consumer =
     deps.amqp === false
       ? null
       : createHeartbeatConsumer({
-          options: { url: config.amqpUrl, exchange: config.exchange, queue: heartbeatQueue(config), bindingKey: '#', prefetch: 200 },
+          options: {
+            url: config.amqpUrl,
+            exchange: config.exchange,
+            queue: heartbeatQueue(config),
+            bindingKey: '#',
+            prefetch: 200,
+            ...(socketOptions ? { socketOptions } : {}),
+          },
           ingest,
           logger,
           metrics,
@@ -124,6 +156,11 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     drains,
     consumer,
     verifier,
+    reloadKeyring() {
+      if (!config.keyringFile) return;
+      keyring = loadKeyringFile(config.keyringFile, logger);
+      logger.info({ keys: keyring.size }, 'keyring reloaded');
+    },
     async stop() {
       clearInterval(sweeper);
       geoip.close();

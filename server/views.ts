@@ -38,6 +38,8 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
       : null,
     site: hb.site ?? null,
     access: hb.access,
+    /** Key id that signed the last heartbeat; null: unsigned (signature mode off or permissive). */
+    signed_by: entry.signedBy ?? null,
     public_ip: hb.publicIp ?? null,
     private_ip: hb.privateIp ?? null,
     external_ip: hb.externalIp ?? null,

@@ -1,3 +1,4 @@
+import { credentials } from 'amqplib';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config.js';
 
@@ -30,4 +31,29 @@ export function amqpTlsSocketOptions(files: AmqpTlsFiles, read: (path: string) =
   if (files.clientCert) options.cert = load('client certificate', files.clientCert);
   if (files.clientKey) options.key = load('client key', files.clientKey);
   return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The TLS settings of the server and the agent: the same key names (flags, env, JSON) in both config tables. */
+export interface AmqpTlsConfig {
+  amqpUrl: string;
+  /** `--amqp-ca-file`: PEM CA bundle that signed the broker's certificate; empty: the system's CAs. */
+  amqpCaFile: string;
+  /** `--amqp-cert-file`, `--amqp-key-file`: PEM client certificate and its key. */
+  amqpCertFile: string;
+  amqpKeyFile: string;
+}
+
+/**
+ * The socket options a program's config asks for. Certificate files need an `amqps://` URL (with
+ * `amqp://` they would be silently ignored). With a client certificate and no user name in the URL,
+ * the connection authenticates with the certificate (SASL EXTERNAL, RabbitMQ's
+ * rabbitmq_auth_mechanism_ssl plugin). Throws a ConfigError naming what is wrong.
+ */
+export function amqpSocketOptions(config: AmqpTlsConfig): Record<string, unknown> | undefined {
+  const files = { caCert: config.amqpCaFile, clientCert: config.amqpCertFile, clientKey: config.amqpKeyFile };
+  if (!files.caCert && !files.clientCert && !files.clientKey) return undefined;
+  if (!config.amqpUrl.startsWith('amqps://')) throw new ConfigError('--amqp-ca-file, --amqp-cert-file and --amqp-key-file need an amqps:// URL');
+  const options = amqpTlsSocketOptions(files);
+  if (options && files.clientCert && !new URL(config.amqpUrl).username) options.credentials = credentials.external();
+  return options;
 }

@@ -25,6 +25,8 @@ export interface CacheEntry {
   createdMs: number;
   lastActiveMs: number;
   verification: VerificationState | null;
+  /** Key id whose signature the last heartbeat carried; null or absent: unsigned (signature mode off or permissive). */
+  signedBy?: string | null;
 }
 
 /** How the registry's backing store is doing (for `/readyz`). */

@@ -1,0 +1,107 @@
+import type { Clock } from '../../shared/clock.js';
+import { parseHeartbeat, type Heartbeat } from '../../shared/heartbeat.js';
+import type { Registry } from '../registry/types.js';
+import type { Keyring } from './keyring.js';
+import { capacityRefusal, createRateLimiter, sizeRefusal, type IngestLimits } from './limits.js';
+import { createReplayGuard } from './replay.js';
+import { checkSignature, type SignatureMode } from './verify-signature.js';
+
+export type Admission =
+  | { ok: true; heartbeat: Heartbeat; signedBy: string | null }
+  /** `reason` is a short, fixed word (a metric label); `detail` says what exactly was wrong (for the log). */
+  | { ok: false; reason: string; detail: string };
+
+export interface HeartbeatAdmission {
+  /** Decides whether one raw message may reach the registry. Never throws. */
+  admit(body: unknown): Admission;
+}
+
+export interface AdmissionOptions {
+  mode: SignatureMode;
+  /** The current keyring (null when the mode is off); a getter so a reload takes effect at once. */
+  keyring: () => Keyring | null;
+  /** ± seconds a signed heartbeat's timestamp may differ from the server clock. */
+  windowS: number;
+  limits: IngestLimits;
+}
+
+/**
+ * Every check a heartbeat passes before it touches the registry, cheapest and least trusting first:
+ * size, JSON, signature, schema, timestamp window and replay, what the key may advertise, who owns the
+ * uuid, rate, capacity. Rate and replay state is keyed by key id and uuid, so forged messages naming
+ * someone else's uuid cannot use up that agent's allowance or advance its `seq`.
+ */
+export function createAdmission(deps: { options: AdmissionOptions; registry: Registry; clock: Clock }): HeartbeatAdmission {
+  const { options, registry, clock } = deps;
+  const { limits } = options;
+  const replay = createReplayGuard({ windowS: options.windowS, capacity: limits.maxTrackedAgents, clock });
+  const rate = createRateLimiter({ perMinute: limits.maxHeartbeatsPerMinute, capacity: limits.maxTrackedAgents, clock });
+
+  const admit = (body: unknown): Admission => {
+    const tooLarge = sizeRefusal(body, limits.maxMessageBytes);
+    if (tooLarge) return { ok: false, ...tooLarge };
+
+    let value: unknown = body;
+    if (Buffer.isBuffer(body) || typeof body === 'string') {
+      try {
+        value = JSON.parse(body.toString());
+      } catch {
+        return { ok: false, reason: '(body)', detail: 'body is not valid JSON' };
+      }
+    }
+
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    const signature = isObject ? checkSignature(value as Record<string, unknown>, options.mode, options.keyring()) : ({ status: 'unsigned' } as const);
+    if (signature.status === 'rejected') return { ok: false, reason: signature.reason, detail: signature.detail };
+    if (!isObject && options.mode === 'required') return { ok: false, reason: 'unsigned', detail: 'body is not a JSON object' };
+
+    const parsed = parseHeartbeat(value);
+    if (!parsed.ok) return { ok: false, reason: parsed.field, detail: parsed.reason };
+    const hb = parsed.heartbeat;
+
+    const signedBy = signature.status === 'signed' ? signature.key.keyId : null;
+    const agent = `${signedBy ?? ''}/${hb.uuid}`;
+    if (signature.status === 'signed') {
+      const stale = replay.check(agent, signature.seq, hb.timestamp);
+      if (stale) return { ok: false, ...stale };
+      const refused = signature.key.refuses(hb);
+      if (refused) return { ok: false, reason: 'not_allowed', detail: refused };
+    }
+
+    const previousKey = registry.get(hb.uuid)?.signedBy ?? null;
+    if (previousKey !== null && previousKey !== signedBy) {
+      const detail =
+        signedBy === null ? `unsigned heartbeat for cache ${hb.uuid}, which key ${previousKey} signs` : `cache ${hb.uuid} is signed by key ${previousKey}, not ${signedBy}`;
+      return { ok: false, reason: 'ownership', detail };
+    }
+
+    const limited = rate.take(agent);
+    if (limited) return { ok: false, ...limited };
+    if (hb.status !== 'leaving') {
+      const full = capacityRefusal(registry, hb, signedBy, limits);
+      if (full) return { ok: false, ...full };
+    }
+
+    if (signature.status === 'signed') replay.commit(agent, signature.seq);
+    return { ok: true, heartbeat: hb, signedBy };
+  };
+
+  return {
+    admit(body) {
+      try {
+        return admit(body);
+      } catch (error) {
+        // Defence in depth: nothing a message contains may throw out of the consumer.
+        return { ok: false, reason: 'internal', detail: `admission failed: ${(error as Error).message}` };
+      }
+    },
+  };
+}
+
+/** Schema validation only: what ingest does when no admission is configured (tests, demos). */
+export const parseOnlyAdmission: HeartbeatAdmission = Object.freeze({
+  admit(body: unknown): Admission {
+    const parsed = parseHeartbeat(body);
+    return parsed.ok ? { ok: true, heartbeat: parsed.heartbeat, signedBy: null } : { ok: false, reason: parsed.field, detail: parsed.reason };
+  },
+});
