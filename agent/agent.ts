@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import type { Clock } from '../shared/clock.js';
 import { toWire, type Heartbeat } from '../shared/heartbeat.js';
 import type { Logger } from '../shared/logger.js';
+import type { Signer } from '../shared/signing.js';
 import { discoverAddresses, type HostAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
 import { buildHeartbeat } from './heartbeat-builder.js';
@@ -26,6 +27,8 @@ export interface AgentDeps {
   selfCheck?: SelfCheck;
   /** Request rate and client count from the cache manager; absent or null figures are left out. */
   figures?: CacheFiguresSource;
+  /** Signs every message (heartbeats and the goodbye) when the agent has a key; absent: unsigned, as the original. */
+  signer?: Signer;
 }
 
 export interface Agent {
@@ -50,6 +53,7 @@ export function createAgent(deps: AgentDeps): Agent {
   let lastPublished: boolean | null = null;
   // Heartbeats older than a few intervals are useless to the server: let the broker drop them.
   const expirationMs = Math.max(60_000, config.interval * 3000);
+  const wire = (hb: Heartbeat) => (deps.signer ? deps.signer.sign(toWire(hb)) : toWire(hb));
 
   let lastCheckOk: boolean | null = null;
 
@@ -88,7 +92,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const check = deps.selfCheck ? await deps.selfCheck.current() : null;
     noteCheck(check);
     const heartbeat = await observeChecked(check);
-    const published = await publisher.publish(toWire(heartbeat), { expirationMs });
+    const published = await publisher.publish(wire(heartbeat), { expirationMs });
     if (published !== lastPublished) {
       if (published) log.info({ uuid: heartbeat.uuid, hostname: heartbeat.hostname, load: heartbeat.load }, 'advertising cache');
       else log.warn('broker unreachable; heartbeat not sent (will retry)');
@@ -129,7 +133,7 @@ export function createAgent(deps: AgentDeps): Agent {
       if (timer) clearTimeout(timer);
       timer = null;
       const goodbye = await observe({ status: 'leaving' });
-      const sent = await publisher.publish(toWire(goodbye), { expirationMs });
+      const sent = await publisher.publish(wire(goodbye), { expirationMs });
       log.info({ sent }, sent ? 'said goodbye' : 'could not say goodbye; the server drops the cache after its TTL');
     },
   };

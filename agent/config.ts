@@ -6,6 +6,7 @@ import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { AccessLevelSchema, CacheTypeSchema, UpstreamSchema } from '../shared/heartbeat.js';
 import { isValidCidr } from '../shared/ip.js';
 import { LOG_LEVELS } from '../shared/logger.js';
+import { KeyIdSchema } from '../shared/signing.js';
 
 export const AGENT_ENV_PREFIX = 'SHOAL_AGENT_';
 export const AGENT_CONFIG_ENV = 'SHOAL_AGENT_CONFIG';
@@ -76,11 +77,19 @@ export const agentConfigTable = {
     arg: 'url',
   },
   cacheManagerPassword: { schema: z.string().default(''), help: 'cachemgr_passwd for the info page, if Squid sets one', arg: 'password', secret: true },
-  amqpCaCert: { schema: optionalPath, help: 'PEM file of the CA that signed the broker certificate (amqps://)', arg: 'path' },
-  amqpClientCert: { schema: optionalPath, help: 'PEM client certificate for amqps:// (with --amqp-client-key)', arg: 'path' },
-  amqpClientKey: { schema: optionalPath, help: 'PEM private key of the client certificate', arg: 'path' },
+  // TLS to the broker: the same key names as the server's (shared/amqp-tls.ts).
+  amqpCaFile: { schema: optionalPath, help: 'PEM file of the CA that signed the broker certificate (amqps://)', arg: 'path' },
+  amqpCertFile: { schema: optionalPath, help: 'PEM client certificate for amqps:// (with --amqp-key-file)', arg: 'path' },
+  amqpKeyFile: { schema: optionalPath, help: 'PEM private key of the client certificate', arg: 'path' },
   uuid: { schema: z.string().regex(/^[\w.:-]{1,128}$/).optional(), help: 'fixed agent id; default: generated once and kept in --state-file', arg: 'id' },
   stateFile: { schema: z.string().min(1).default(defaultStateFile()), help: 'file keeping the generated uuid across restarts', arg: 'path' },
+  // Signed heartbeats (README "Security").
+  keyId: {
+    schema: z.union([z.literal(''), KeyIdSchema]).default(''),
+    help: 'key id to sign heartbeats with (an entry of the server keyring); empty: unsigned',
+    arg: 'id',
+  },
+  keyFile: { schema: z.string().default(''), help: 'file holding the secret of --key-id (its first line)', arg: 'path' },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
   // LAN announcements in the original UDP format (agent/announce.ts); off by default so nothing broadcasts unasked.
   announce: { schema: booleanFromText.default(false), help: 'announce the cache on the LAN over UDP (original format) and answer client queries', kind: 'boolean' },

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { commandFromTable, parseCommandLine } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
-import { amqpTlsSocketOptions } from '../shared/amqp-tls.js';
 import { ConfigError, redactedConfig } from '../shared/config.js';
 import { toWire } from '../shared/heartbeat.js';
 import { createLogger } from '../shared/logger.js';
 import { networkInterfaces } from 'node:os';
 import { discoverAddresses } from './addresses.js';
+import { amqpSocketOptions } from '../shared/amqp-tls.js';
+import { readSecretFile } from '../shared/secret-file.js';
+import { createSigner, type Signer } from '../shared/signing.js';
 import { createAgent } from './agent.js';
 import { createAnnouncer } from './announce.js';
 import { createCacheManagerFigures } from './cache-manager.js';
@@ -79,8 +81,11 @@ if (flags.check) {
 }
 
 let socketOptions: Record<string, unknown> | undefined;
+let signer: Signer | undefined;
 try {
-  socketOptions = amqpTlsSocketOptions({ caCert: config.amqpCaCert, clientCert: config.amqpClientCert, clientKey: config.amqpClientKey });
+  socketOptions = amqpSocketOptions(config);
+  if (config.keyId && !config.keyFile) throw new ConfigError('--key-id needs --key-file');
+  if (config.keyId) signer = createSigner({ keyId: config.keyId, secret: readSecretFile(config.keyFile), clock });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`shoal-agent: ${error.message}\n`);
@@ -89,7 +94,7 @@ try {
 
 logger.info({ config: redactedConfig(agentConfigTable, config), uuid, interface: iface, nicMaxLoad, cacheManager: managerUrl }, 'starting');
 const publisher = createPublisher({ url: config.amqpUrl, exchange: config.exchange, logger, ...(socketOptions ? { socketOptions } : {}) });
-const agent = createAgent({ ...observing, publisher });
+const agent = createAgent({ ...observing, publisher, ...(signer ? { signer } : {}) });
 
 if (flags.once) {
   await publisher.link.waitConnected(10_000).catch(() => undefined);

@@ -12,6 +12,7 @@ import { createAdminRoutes } from './routes/admin.js';
 import { createNameLocator } from './name-locator.js';
 import { openApiDocument } from './openapi.js';
 import { createStatusRoutes } from './routes/status.js';
+import { requestLimits } from './security/request-limits.js';
 
 /** The HTTP app. Never listens: main (or a test) serves it. */
 export function createServer(deps: ServerDeps): Hono {
@@ -24,6 +25,7 @@ export function createServer(deps: ServerDeps): Hono {
     log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
   });
 
+  app.use(requestLimits());
   app.route('/', createHealthRoutes(deps));
   app.route('/', createMetricsRoutes(deps));
   app.route('/api/v1', createApiRoutes(deps));

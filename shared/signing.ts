@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from './clock.js';
 
 /**
@@ -23,6 +24,9 @@ export const KEY_ID_FIELD = 'key_id';
 export const SEQ_FIELD = 'seq';
 
 const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
+
+/** Starts with a letter or digit, so `__proto__` and friends can never be key ids. */
+export const KeyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'key ids are 1-64 letters, digits, ".", "_", ":", "-"');
 
 /** The bytes that are signed; throws on values JSON cannot carry (NaN, lone surrogates, cycles). */
 export function canonicalForm(message: Readonly<Record<string, unknown>>): string {

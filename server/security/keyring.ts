@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Heartbeat } from '../../shared/heartbeat.js';
 import { createNetworkMatcher, ipFamily, isValidCidr, normaliseIp, type NetworkMatcher } from '../../shared/ip.js';
 import type { Logger } from '../../shared/logger.js';
+import { KeyIdSchema } from '../../shared/signing.js';
 
 /**
  * The server's keyring: per key id, the secrets that may sign (several while a key is rotated) and what
@@ -11,9 +12,6 @@ import type { Logger } from '../../shared/logger.js';
  *   { "keys": { "uvic": { "secrets": ["…"], "addresses": ["142.104.0.0/16"], "networks": ["142.104.0.0/16"],
  *                         "hostnames": ["*.uvic.ca"], "sites": ["uvic"] } } }
  */
-
-/** Starts with a letter or digit, so `__proto__` and friends can never be key ids. */
-export const KeyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'key ids are 1-64 letters, digits, ".", "_", ":", "-"');
 
 const addressOrCidr = z
   .string()
@@ -118,6 +116,12 @@ function buildEntry(keyId: string, file: KeyEntryFile): KeyEntry {
 
 /** Validates keyring JSON; throws a KeyringError naming the first bad field. */
 export function parseKeyring(data: unknown): Keyring {
+  // zod's record silently drops a `__proto__` key: check every key id as written, so none is lost unseen.
+  const keys = typeof data === 'object' && data !== null ? (data as { keys?: unknown }).keys : undefined;
+  if (typeof keys === 'object' && keys !== null) {
+    const bad = Object.keys(keys).find((k) => !KeyIdSchema.safeParse(k).success);
+    if (bad !== undefined) throw new KeyringError(`keyring keys.${bad}: key ids are 1-64 letters, digits, ".", "_", ":", "-", starting with a letter or digit`);
+  }
   const parsed = KeyringFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

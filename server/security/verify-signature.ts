@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { KEY_ID_FIELD, SEQ_FIELD, SIGNATURE_FIELD, verifySignature } from '../../shared/signing.js';
-import { KeyIdSchema, type KeyEntry, type Keyring } from './keyring.js';
+import { KEY_ID_FIELD, KeyIdSchema, SEQ_FIELD, SIGNATURE_FIELD, verifySignature } from '../../shared/signing.js';
+import type { KeyEntry, Keyring } from './keyring.js';
 
 /** `off`: signatures ignored (original agents); `permissive`: unsigned accepted, bad ones rejected; `required`. */
 export const SignatureModeSchema = z.enum(['off', 'permissive', 'required']);
