@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toUnitVector } from '../../shared/geo.js';
 import { parseHeartbeat, toWire } from '../../shared/heartbeat.js';
+import { KeyIdSchema } from '../../shared/signing.js';
 import type { CacheEntry, CacheLocation, VerificationState } from './types.js';
 
 /*
@@ -10,7 +11,7 @@ import type { CacheEntry, CacheLocation, VerificationState } from './types.js';
  *
  * One Redis hash per cache, with fields kept apart so the Lua scripts can keep `created` and
  * `verification` across updates without decoding JSON (Lua's cjson would round float timestamps):
- *   data          JSON {"heartbeat": <wire form>, "location": {...} | null}
+ *   data          JSON {"heartbeat": <wire form>, "location": {...} | null, "signed_by": key id | null}
  *   active        last heartbeat, ms since the epoch (the writer's clock)
  *   created       first heartbeat, ms
  *   verification  JSON VerificationState, absent when never checked
@@ -38,7 +39,12 @@ export const StoredVerificationSchema = z.object({
   checkedMs: z.number(),
 });
 
-const StoredDataSchema = z.object({ heartbeat: z.unknown(), location: StoredLocationSchema.nullable() });
+const StoredDataSchema = z.object({
+  heartbeat: z.unknown(),
+  location: StoredLocationSchema.nullable(),
+  // The key that signs the cache (server/security): kept so every replica refuses a takeover by another key.
+  signed_by: KeyIdSchema.nullable().optional(),
+});
 
 export const StoredEntrySchema = z.object({
   data: StoredDataSchema,
@@ -57,7 +63,7 @@ export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
 
 /** The `data` field: what changes with every heartbeat. */
 export function encodeData(entry: CacheEntry): string {
-  return JSON.stringify({ heartbeat: toWire(entry.heartbeat), location: entry.location });
+  return JSON.stringify({ heartbeat: toWire(entry.heartbeat), location: entry.location, signed_by: entry.signedBy ?? null });
 }
 
 export function encodeVerification(state: VerificationState | null): string {
@@ -79,6 +85,7 @@ export function decodeEntry(id: string, stored: StoredEntry): { entry: CacheEntr
       createdMs: stored.created,
       lastActiveMs: stored.active,
       verification: stored.verification,
+      signedBy: stored.data.signed_by ?? null,
     },
   };
 }

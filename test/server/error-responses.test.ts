@@ -18,7 +18,7 @@ function brokenRegistry(): Registry {
 }
 
 describe('error responses', () => {
-  it.each(['/api/v1/caches', '/api/v1/nearest?ip=188.184.1.1', '/nearest/3', '/all', '/wpad.dat', '/healthz'])(
+  it.each(['/api/v1/caches', '/api/v1/nearest?ip=188.184.1.1', '/nearest/3', '/all', '/wpad.dat', '/healthz', '/readyz'])(
     '%s answers a bare 500 when a bug throws: no message, no stack trace (both go to the log)',
     async (path) => {
       const lines: string[] = [];

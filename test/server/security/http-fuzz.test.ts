@@ -148,8 +148,8 @@ describe('HTTP routes under hostile parameters', () => {
     registryUnchanged();
   });
 
-  it('/wpad.dat, /healthz, /api/v1/caches and /all ignore whatever query they are given', async () => {
-    const path = fc.constantFrom('/wpad.dat', '/healthz', '/api/v1/caches', '/all', '/nearest/3/');
+  it('/wpad.dat, /healthz, /readyz, /api/v1/caches and /all ignore whatever query they are given', async () => {
+    const path = fc.constantFrom('/wpad.dat', '/healthz', '/readyz', '/api/v1/caches', '/all', '/nearest/3/');
     await fc.assert(
       fc.asyncProperty(path, fc.string({ unit: 'binary', maxLength: 300 }), async (route, raw) => {
         const answer = await get(`${route}?${raw.replace(/#/g, '%23')}`);
@@ -162,7 +162,7 @@ describe('HTTP routes under hostile parameters', () => {
   });
 
   it('refuses an over-long URL on every route with a 400', async () => {
-    for (const route of ['/api/v1/nearest', '/api/v1/caches', '/nearest/5', '/wpad.dat', '/healthz']) {
+    for (const route of ['/api/v1/nearest', '/api/v1/caches', '/nearest/5', '/wpad.dat', '/healthz', '/readyz']) {
       const answer = await get(`${route}?pad=${'a'.repeat(3000)}`);
       expectBadRequest(answer);
       expect(JSON.parse(answer.text).error.field).toBe('query');
