@@ -8,14 +8,21 @@ import { normaliseIp } from '../shared/ip.js';
  * `/openapi.json`.
  */
 
+/**
+ * Numbers arrive as text. `z.coerce.number()` alone reads "" and " " as 0 and "0x10" as 16, so anything but
+ * plain decimal text (at most 32 characters) becomes NaN first and fails with the same message.
+ */
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const plainDecimal = (v: unknown) => (typeof v === 'string' && (v.length > 32 || !DECIMAL_TEXT.test(v)) ? Number.NaN : v);
+
 const wholeNumber = (min: number, max: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
-  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z.preprocess(plainDecimal, z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
 };
 
 const decimal = (min: number, max: number) => {
   const error = `must be a number from ${min} to ${max}`;
-  return z.coerce.number({ error }).min(min, { error }).max(max, { error });
+  return z.preprocess(plainDecimal, z.coerce.number({ error }).min(min, { error }).max(max, { error }));
 };
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Logger } from '../../shared/logger.js';
@@ -6,17 +5,15 @@ import type { DrainList } from '../drain.js';
 import { ApiError, badParameters } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
+import { safeEqual } from '../security/safe-equal.js';
 
 export const CacheIdParamSchema = z.object({
   id: z.string().min(1).max(128).regex(/^[\w.:-]+$/, { error: 'must be a cache id (the agent uuid)' }),
 });
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Compares bearer tokens in constant time (hashing first makes the lengths equal, as timingSafeEqual needs). */
+/** Compares bearer tokens in constant time (server/security/safe-equal.ts, shared with any other secret check). */
 export function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  return timingSafeEqual(digest(given), digest(expected));
+  return given !== undefined && safeEqual(given, expected);
 }
 
 /**
