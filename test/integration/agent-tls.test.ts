@@ -37,7 +37,7 @@ async function extFile(dir: string, name: string, line: string): Promise<string>
 /**
  * No broker here speaks amqps://, and the shared RabbitMQ must not be reconfigured: a TLS listener that
  * demands a client certificate signed by the test CA stands in for it. Reaching its handshake proves
- * the agent hands --amqp-ca-cert, --amqp-client-cert and --amqp-client-key to the AMQP connection.
+ * the agent hands --amqp-ca-file, --amqp-cert-file and --amqp-key-file to the AMQP connection.
  */
 describe.runIf(openssl)('shoal-agent over amqps:// with the configured certificates', () => {
   let dir: string;
@@ -76,8 +76,8 @@ describe.runIf(openssl)('shoal-agent over amqps:// with the configured certifica
   ];
   const startAgent = (extra: string[]) => startProgram(BIN.agent, args(extra));
 
-  it('trusts the broker through --amqp-ca-cert and presents the client certificate', async () => {
-    agent = startAgent(['--amqp-ca-cert', pki.ca, '--amqp-client-cert', pki.clientCert, '--amqp-client-key', pki.clientKey]);
+  it('trusts the broker through --amqp-ca-file and presents the client certificate', async () => {
+    agent = startAgent(['--amqp-ca-file', pki.ca, '--amqp-cert-file', pki.clientCert, '--amqp-key-file', pki.clientKey]);
     const client = await waitFor(() => clients[0], { what: 'a TLS handshake from the agent', timeoutMs: 15_000 });
     expect(client).toEqual({ cn: 'shoal-agent-test', authorized: true });
     await agent.stop();
@@ -92,7 +92,7 @@ describe.runIf(openssl)('shoal-agent over amqps:// with the configured certifica
   });
 
   it('stops with a clear message when a certificate file is missing', async () => {
-    const result = await runProgram(BIN.agent, args(['--amqp-ca-cert', join(dir, 'nope.pem')]));
+    const result = await runProgram(BIN.agent, args(['--amqp-ca-file', join(dir, 'nope.pem')]));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/cannot read CA certificate .*nope\.pem/);
   });
