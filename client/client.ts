@@ -104,7 +104,7 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
     Promise.all(
       list.map(async (c) => {
         if (!config.verify) return { ...c, ok: true, ms: null, error: null };
-        const check = await checkProxy(c.url, config.testUrl, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())), clock });
+        const check = await checkProxy(c.url, config.testUrl, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())) });
         if (!check.ok) log.warn({ proxy: c.url, source: c.source, error: check.error }, 'proxy failed its test fetch; dropped');
         return { ...c, ...check };
       }),

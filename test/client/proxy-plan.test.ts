@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, parseProxyList, rankGroups, type Checked } from '../../client/proxy-plan.js';
-import { isGoodTestBody, repoOfTestUrl } from '../../client/verify-proxy.js';
 import { mountedRepositories } from '../../client/cvmfs-apply.js';
 
 const checked = (url: string, group: number, position: number, ms: number | null, ok = true): Checked => ({ url, source: 'server', group, position, score: null, ok, ms, error: ok ? null : 'x' });
@@ -66,21 +65,6 @@ describe('FRONTIER_SERVER merge (as the original re.subn)', () => {
     ['', '(proxyurl=http://10.0.0.1:3128)(proxyurl=http://10.0.0.2:3128)'],
   ])('%s', (given, expected) => {
     expect(mergeFrontierServer(given, ours)).toBe(expected);
-  });
-});
-
-describe('test fetch body check (original N-line rule)', () => {
-  it.each([
-    ['http://s1/cvmfs/atlas.cern.ch/.cvmfswhitelist', 'atlas'],
-    ['http://s1/cvmfs/sft.cern.ch/.cvmfspublished', 'sft'],
-    ['http://s1/index.html', null],
-  ])('%s names repo %s', (url, repo) => {
-    expect(repoOfTestUrl(url)).toBe(repo);
-  });
-  it('needs a line starting with N that names the repository', () => {
-    expect(isGoodTestBody('http://s1/cvmfs/atlas.cern.ch/.cvmfspublished', 'C123\nNatlas.cern.ch\n')).toBe(true);
-    expect(isGoodTestBody('http://s1/cvmfs/atlas.cern.ch/.cvmfspublished', '<html>Natlas? no: Access Denied</html>')).toBe(false);
-    expect(isGoodTestBody('http://s1/cvmfs/atlas.cern.ch/.cvmfspublished', 'C123\nNsft.cern.ch\n')).toBe(false);
   });
 });
 
