@@ -126,7 +126,7 @@ export function createAgent(deps: AgentDeps): Agent {
       if (running) return;
       running = true;
       // First beat once connected (or right away if the broker is slow), so a new cache appears quickly.
-      void publisher.link.waitConnected(5000).catch(() => undefined).then(() => loop());
+      void publisher.waitReady(5000).catch(() => undefined).then(() => loop());
     },
     async stop() {
       running = false;

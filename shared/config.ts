@@ -144,7 +144,8 @@ export function redactedConfig<T extends ConfigTable>(table: T, config: ConfigOf
   return out;
 }
 
-function redactUrl(value: unknown): unknown {
+/** A URL with its password replaced by `***` (anything else unchanged), for logs and printed output. */
+export function redactUrl(value: unknown): unknown {
   if (typeof value !== 'string' || !/^[a-z]+s?:\/\/[^/]*@/.test(value)) return value;
   return value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }
