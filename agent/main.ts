@@ -66,7 +66,7 @@ const figures = managerUrl
 if (figures) await figures.sample(); // prime the request counter, as the load counter above
 const observing = { config, logger, clock, uuid, load, nicMaxLoad, selfCheck, ...(figures ? { figures } : {}) };
 // --print and --check never publish: the agent gets a publisher that refuses.
-const offline = { publish: async () => false, link: null as never, close: async () => undefined };
+const offline = { publish: async () => false, waitReady: async () => undefined, close: async () => undefined };
 
 if (flags.print) {
   const preview = createAgent({ ...observing, publisher: offline });

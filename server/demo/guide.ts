@@ -35,7 +35,7 @@ export function demoGuide(f: GuideFacts): string {
     `Sites: ${names}.`,
     `${f.joined} of ${f.sites.length} caches registered; each agent beats every ${f.intervalS} s and its load drifts.`,
     '',
-    `Server: ${f.url} (in-memory registry, bundled GeoIP database)`,
+    `Server: ${f.url} (in-memory registry, bundled GeoIP database; cache verification off: demo caches do not exist)`,
     '',
     `  Status page        ${f.url}/`,
     `  Every cache        ${f.url}/api/v1/caches`,

@@ -39,10 +39,11 @@ export async function startDemo(
 ): Promise<RunningDemo> {
   const { logger, clock, random } = deps;
   const sites = deps.sites ?? DEMO_SITES;
-  // env {}: only the demo's own settings; the rest are the server's embedded defaults.
+  // env {}: only the demo's own settings; the rest are the server's embedded defaults, but for verification:
+  // demo caches do not exist, so the server's test fetch through each would mark every one failing.
   const serverConfig = loadServerConfig({
     env: {},
-    flags: { host: config.host, port: config.port, amqpUrl: config.amqpUrl, exchange: config.exchange, logLevel: config.logLevel },
+    flags: { host: config.host, port: config.port, amqpUrl: config.amqpUrl, exchange: config.exchange, logLevel: config.logLevel, verify: false },
   });
   const transport: DemoTransport = (await brokerAnswers(config.amqpUrl, config.connectTimeout * 1000)) ? 'amqp' : 'direct';
   const server = await startServer(serverConfig, { logger, clock, amqp: transport === 'amqp' });
