@@ -11,7 +11,8 @@ export function commandFromTable(options: { name: string; description: string; p
   for (const [key, spec] of Object.entries(options.table)) {
     const env = envName(options.prefix, key);
     const fallback = defaultOf(spec);
-    const shown = fallback === undefined ? '' : `; default ${Array.isArray(fallback) ? fallback.join(',') || '(none)' : String(fallback)}`;
+    const text = Array.isArray(fallback) ? fallback.join(',') : String(fallback);
+    const shown = fallback === undefined ? '' : `; default ${text === '' ? '(none)' : text}`;
     const help = `${spec.help} (env ${env}${shown})`;
     if (spec.kind === 'boolean') {
       program.addOption(new Option(`--${kebab(key)}`, help));

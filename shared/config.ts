@@ -59,8 +59,21 @@ export function listFromText<T extends z.ZodType>(item: T) {
   );
 }
 
-export const intFromText = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-export const numberFromText = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Numbers from env, flags or a file, with a message an operator can act on. Only plain decimal text
+ * counts: `z.coerce` alone would read '' as 0 and '0x10' as 16.
+ */
+function numberInRange(min: number, max: number, whole: boolean) {
+  const message = `must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`;
+  return z
+    .union([z.number(), z.string().trim().regex(DECIMAL, message).transform(Number)], { error: message })
+    .refine((n) => Number.isFinite(n) && n >= min && n <= max && (!whole || Number.isInteger(n)), message);
+}
+
+export const intFromText = (min: number, max: number) => numberInRange(min, max, true);
+export const numberFromText = (min: number, max: number) => numberInRange(min, max, false);
 
 interface Source {
   value: unknown;
