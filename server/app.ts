@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { createErrorHandler, ApiError } from './errors.js';
 import type { ServerDeps } from './deps.js';
 import { createApiRoutes } from './routes/api.js';
+import { createBenchRoutes } from './routes/bench.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createLegacyRoutes } from './routes/legacy.js';
 import { createPacRoutes } from './routes/pac.js';
@@ -28,6 +29,7 @@ export function createServer(deps: ServerDeps): Hono {
   app.use(requestLimits());
   app.route('/', createHealthRoutes(deps));
   app.route('/', createMetricsRoutes(deps));
+  if (deps.benchRoute) app.route('/bench', createBenchRoutes());
   app.route('/api/v1', createApiRoutes(deps));
   app.route('/api/v1/export', createExportRoutes(deps));
   if (deps.adminToken) {

@@ -123,6 +123,11 @@ export const serverConfigTable = {
   amqpCertFile: { schema: z.string().default(''), help: 'PEM client certificate for the broker (amqps:// URLs)', arg: 'path' },
   amqpKeyFile: { schema: z.string().default(''), help: 'PEM private key of the client certificate', arg: 'path' },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
+  benchRoute: {
+    schema: booleanFromText.default(false),
+    help: 'also serve GET /bench/bare (a fixed small JSON body): the baseline npm run bench compares lookups with',
+    kind: 'boolean',
+  },
 } satisfies ConfigTable;
 
 export type ServerConfig = ReturnType<typeof loadServerConfig>;

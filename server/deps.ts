@@ -20,6 +20,8 @@ export interface ServerDeps {
   defaultCount: number;
   /** Max load (kB/s) shown for caches that report none; the status page's load bars need it. */
   defaultMaxLoad?: number;
+  /** Serve `GET /bench/bare` (the benchmark's baseline route). */
+  benchRoute?: boolean;
   /** Readiness of the heartbeat consumer; absent when the server runs without one. */
   amqpState?: () => 'connecting' | 'connected' | 'closed';
   /** PAC proxy lists end with DIRECT (default true). */

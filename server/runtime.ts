@@ -132,6 +132,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     trustedProxies: createNetworkMatcher(config.trustedProxies),
     defaultCount: config.defaultCount,
     defaultMaxLoad: config.defaultMaxLoad,
+    benchRoute: config.benchRoute,
     ...(consumer ? { amqpState: consumer.state } : {}),
     pacDirect: config.pacDirect,
     drains,
