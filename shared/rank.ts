@@ -59,3 +59,29 @@ export function rankCaches<T extends Rankable>(candidates: Iterable<T>, count: n
   }
   return top;
 }
+
+/**
+ * The `count`-th lowest cost offered so far. A non-local candidate whose cost is above it cannot make
+ * the top `count` (at least `count` candidates come before it), so a lookup can skip it before building
+ * anything for it. Local candidates must never be skipped this way: they rank ahead of any cost.
+ */
+export interface CostCutoff {
+  offer(cost: number): void;
+  /** Infinity until `count` costs were offered. */
+  value(): number;
+}
+
+export function createCostCutoff(count: number): CostCutoff {
+  const best: number[] = [];
+  return {
+    offer(cost) {
+      if (count <= 0) return;
+      if (best.length === count && cost >= (best[count - 1] as number)) return;
+      let i = best.length;
+      while (i > 0 && (best[i - 1] as number) > cost) i--;
+      best.splice(i, 0, cost);
+      if (best.length > count) best.pop();
+    },
+    value: () => (count <= 0 ? -Infinity : best.length < count ? Infinity : (best[count - 1] as number)),
+  };
+}

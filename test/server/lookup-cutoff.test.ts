@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../../shared/clock.js';
+import { toUnitVector, unitDistanceKm } from '../../shared/geo.js';
+import type { Heartbeat } from '../../shared/heartbeat.js';
+import { createCostCutoff, rankCaches } from '../../shared/rank.js';
+import type { GeoIp } from '../../server/geoip.js';
+import { createLookupService, type LookupQuery } from '../../server/lookup.js';
+import { createMemoryRegistry } from '../../server/registry/memory.js';
+import type { CacheEntry } from '../../server/registry/types.js';
+
+/** mulberry32: a seeded PRNG, so a failure can be replayed. */
+function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const noGeoIp: GeoIp = { lookup: () => null, builtAt: () => 0, path: () => '' };
+const weights = { distanceWeight: 0.5, loadExponent: 1 };
+
+async function world(n: number, seed: number) {
+  const clock = createManualClock();
+  const registry = createMemoryRegistry({ ttlMs: 180_000, clock });
+  const random = createRandom(seed);
+  for (let i = 0; i < n; i++) {
+    const latitude = Math.asin(2 * random() - 1) * (180 / Math.PI);
+    const longitude = random() * 360 - 180;
+    const hb: Heartbeat = {
+      uuid: `c${i}`,
+      hostname: `cache-${i % 50}.test`, // repeated names: ties must break as before
+      cachePort: 3128,
+      cacheType: i % 7 === 0 ? 'varnish' : 'squid',
+      upstream: (['both', 'cvmfs', 'frontier'] as const)[i % 3] as Heartbeat['upstream'],
+      verified: i % 2 === 0,
+      maxLoad: i % 5 === 0 ? null : 100_000,
+      load: i % 11 === 0 ? 0 : Math.round(random() * 120_000), // some overloaded, some idle
+      timestamp: 1,
+      access: i % 23 === 0 ? 'site' : 'global',
+      status: i % 13 === 0 ? 'failing' : i % 29 === 0 ? 'leaving' : 'ok',
+      ...(i % 17 === 0 ? { site: `site-${i}` } : {}),
+    };
+    const location = { latitude, longitude, city: null, regionCode: null, countryCode: null, countryName: null, continent: null, timeZone: null, postalCode: null, metroCode: null, source: 'declared' as const };
+    const unlocated = i % 19 === 0;
+    const entry: CacheEntry = { id: hb.uuid, heartbeat: hb, location: unlocated ? null : location, unit: unlocated ? null : toUnitVector(location), createdMs: 0, lastActiveMs: clock.now(), verification: i % 31 === 0 ? { ok: false, checkedMs: 0 } : i % 37 === 0 ? { ok: true, checkedMs: 0 } : null };
+    await registry.put(entry);
+  }
+  return { registry, random };
+}
+
+/** The lookup's rules for a caller outside every site, applied to every cache, then ranked. */
+function bruteForce(entries: readonly CacheEntry[], q: LookupQuery) {
+  const unit = q.caller.latitude === null || q.caller.longitude === null ? null : toUnitVector({ latitude: q.caller.latitude, longitude: q.caller.longitude });
+  const eligible = (relaxed: boolean) =>
+    entries
+      .filter((e) => e.heartbeat.status !== 'leaving' && e.heartbeat.access === 'global' && (e.verification === null || e.verification.ok))
+      .filter((e) => !q.verifiedOnly || e.heartbeat.verified || e.verification?.ok === true)
+      .filter((e) => q.upstream === 'any' || e.heartbeat.upstream === 'both' || e.heartbeat.upstream === q.upstream)
+      .filter((e) => q.type === 'any' || e.heartbeat.cacheType === q.type)
+      .map((e) => ({ e, maxLoad: e.heartbeat.maxLoad ?? 122_000 }))
+      .filter(({ e, maxLoad }) => relaxed || (e.heartbeat.status !== 'failing' && e.heartbeat.load < maxLoad))
+      .map(({ e, maxLoad }) => ({ entry: e, local: false, distanceKm: unit && e.unit ? unitDistanceKm(unit, e.unit) : null, load: e.heartbeat.load, maxLoad, hostname: e.heartbeat.hostname }));
+  let all = eligible(false);
+  if (all.length === 0) all = eligible(true);
+  return rankCaches(all, q.count, weights).map((r) => r.item.entry.id);
+}
+
+describe('lookup cost cutoff', () => {
+  it.each([1, 5, 10, 100])('answers exactly what ranking every cache answers (count %i)', async (count) => {
+    const { registry, random } = await world(3000, count);
+    const lookup = createLookupService({ registry, geoip: noGeoIp, options: { weights, defaultMaxLoad: 122_000 } });
+    for (let i = 0; i < 200; i++) {
+      const located = i % 10 !== 0;
+      const q: LookupQuery = {
+        caller: { ip: null, locatedBy: located ? 'query' : 'unknown', latitude: located ? random() * 180 - 90 : null, longitude: located ? random() * 360 - 180 : null, geo: null, sites: [] },
+        count,
+        upstream: (['any', 'cvmfs', 'frontier'] as const)[i % 3] as LookupQuery['upstream'],
+        type: i % 4 === 0 ? 'varnish' : 'any',
+        verifiedOnly: i % 5 === 0,
+      };
+      expect(lookup.nearest(q).caches.map((c) => c.entry.id)).toEqual(bruteForce(registry.snapshot(), q));
+    }
+  });
+});
+
+describe('createCostCutoff', () => {
+  it('is the count-th lowest cost offered, Infinity until count were offered', () => {
+    const cutoff = createCostCutoff(3);
+    expect(cutoff.value()).toBe(Infinity);
+    for (const c of [0.9, 0.1, 0.5]) cutoff.offer(c);
+    expect(cutoff.value()).toBe(0.9);
+    cutoff.offer(0.2);
+    expect(cutoff.value()).toBe(0.5);
+    cutoff.offer(0.7);
+    expect(cutoff.value()).toBe(0.5);
+  });
+});
