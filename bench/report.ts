@@ -1,0 +1,99 @@
+import type { BenchResults, TargetCheck } from './results.js';
+
+/** Text output of a bench run. Pure, so the table and the target checks are unit-tested. */
+
+const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+const pct = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n * 100)}%`);
+
+/** A plain text table with left-aligned first column and right-aligned others. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Holds each figure against the issue's targets; `pass: null` when the figure was not measured. */
+export function checkTargets(r: Pick<BenchResults, 'lookup' | 'ingest' | 'memory' | 'client'>): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const size = (n: number) => r.lookup.find((s) => s.caches === n);
+  for (const [caches, floor] of [
+    [1000, 0.7],
+    [10000, 0.4],
+  ] as const) {
+    const s = size(caches);
+    for (const route of ['api_nearest', 'nearest_5', 'wpad']) {
+      const ratio = s?.routes[route]?.ratioToBare ?? null;
+      checks.push({ what: `${route} at ${caches} caches / bare`, target: `>= ${pct(floor)}`, value: pct(ratio), pass: ratio === null ? null : ratio >= floor });
+    }
+  }
+  const big = size(10000);
+  for (const route of ['api_nearest', 'nearest_5', 'wpad']) {
+    const half = big?.halfRate?.[route];
+    checks.push({
+      what: `${route} p99 at 10000 caches, half its throughput`,
+      target: '< 10 ms',
+      value: half ? `${fixed(half.p99Ms, 2)} ms @ ${Math.round(half.rps)}/s` : '-',
+      pass: half ? half.p99Ms < 10 : null,
+    });
+  }
+  const floors: Record<string, number> = { memory: 20_000, redis: 5_000 };
+  for (const mode of ['memory', 'redis']) {
+    const ingest = r.ingest.find((i) => i.mode === mode);
+    const floor = floors[mode] as number;
+    checks.push({
+      what: `ingest (${mode}), heartbeats/s publish → visible`,
+      target: `>= ${floor}`,
+      value: ingest ? String(Math.round(ingest.updates.perSecond)) : 'not measured',
+      pass: ingest ? ingest.updates.perSecond >= floor : null,
+    });
+  }
+  const rss = r.memory.find((m) => m.caches === 10000);
+  checks.push({ what: 'server RSS at 10000 caches', target: '< 200 MB', value: rss ? `${fixed(rss.rssMb)} MB` : '-', pass: rss ? rss.rssMb < 200 : null });
+  for (const c of r.client) {
+    const budget = c.budgetMs;
+    if (budget === null) continue;
+    checks.push({ what: `client --dump, ${c.scenario}`, target: `< ${budget} ms`, value: `${Math.round(c.maxMs)} ms (max)`, pass: c.maxMs < budget });
+  }
+  return checks;
+}
+
+export function formatReport(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`Shoal bench "${r.name}": ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadAverageStart.map((l) => l.toFixed(1)).join(' ')} at start`);
+  out.push('');
+  const rows: string[][] = [];
+  for (const s of r.lookup) {
+    rows.push([`${s.caches} caches: bare`, fixed(s.bareRps, 0), '100%', '', '', '', '']);
+    for (const [name, f] of Object.entries(s.routes)) {
+      if (name === 'bare') continue;
+      rows.push([`  ${name}`, fixed(f.rps, 0), pct(f.ratioToBare), fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors)]);
+    }
+    for (const [name, f] of Object.entries(s.halfRate ?? {})) {
+      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors)]);
+    }
+  }
+  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors'], rows));
+  out.push('');
+  out.push(
+    formatTable(
+      ['ingest (through RabbitMQ)', 'heartbeats', 'seconds', 'per second'],
+      r.ingest.flatMap((i) => [
+        [`${i.mode}: ${i.caches} joins`, String(i.joins.heartbeats), fixed(i.joins.visibleS, 2), fixed(i.joins.perSecond, 0)],
+        [`${i.mode}: updates`, String(i.updates.heartbeats), fixed(i.updates.visibleS, 2), fixed(i.updates.perSecond, 0)],
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(formatTable(['server memory', 'RSS MB'], r.memory.map((m) => [`${m.caches} caches`, fixed(m.rssMb)])));
+  out.push('');
+  out.push(formatTable(['client --dump', 'median ms', 'max ms', 'exit'], r.client.map((c) => [c.scenario, fixed(c.medianMs, 0), fixed(c.maxMs, 0), String(c.exitCode)])));
+  out.push('');
+  out.push(
+    formatTable(
+      ['target', 'wanted', 'measured', ''],
+      r.targets.map((t) => [t.what, t.target, t.value, t.pass === null ? 'n/a' : t.pass ? 'ok' : 'MISSED']),
+    ),
+  );
+  for (const note of r.notes) out.push(`note: ${note}`);
+  return out.join('\n');
+}

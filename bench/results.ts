@@ -1,0 +1,60 @@
+import type { LoadResult } from './load-job.js';
+
+/** The JSON written to bench/results/<name>.json. */
+
+export interface RouteFigures extends LoadResult {
+  /** Throughput as a fraction of the bare route's in the same size block. */
+  ratioToBare: number | null;
+}
+
+export interface LookupSize {
+  caches: number;
+  /** Joins that brought the registry to this size (through RabbitMQ), and how long until visible. */
+  fill: { heartbeats: number; visibleS: number; perSecond: number };
+  /** Server memory just after filling, before load. */
+  memory: { rssMb: number; peakMb: number };
+  /** Mean of the bare route before and after the lookup routes (the machine is shared: noise moves both). */
+  bareRps: number;
+  routes: Record<string, RouteFigures>;
+  /** Rate-limited runs at half the route's measured throughput (largest size only). */
+  halfRate?: Record<string, LoadResult & { targetRps: number }>;
+}
+
+export interface IngestFigures {
+  mode: string;
+  caches: number;
+  joins: { heartbeats: number; visibleS: number; perSecond: number };
+  updates: { heartbeats: number; publishS: number; visibleS: number; perSecond: number };
+}
+
+export interface ClientFigures {
+  scenario: string;
+  runs: number;
+  medianMs: number;
+  maxMs: number;
+  exitCode: number | null;
+  output: string;
+  /** Wall-time budget the scenario is held to, when it has one. */
+  budgetMs: number | null;
+}
+
+export interface BenchResults {
+  name: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; loadAverageStart: number[]; loadAverageEnd: number[] };
+  settings: Record<string, unknown>;
+  lookup: LookupSize[];
+  ingest: IngestFigures[];
+  memory: { caches: number; rssMb: number }[];
+  client: ClientFigures[];
+  targets: TargetCheck[];
+  notes: string[];
+}
+
+export interface TargetCheck {
+  what: string;
+  target: string;
+  value: string;
+  pass: boolean | null;
+}

@@ -1,0 +1,115 @@
+import type { LoadGenerator } from '../load.js';
+import type { LoadResult } from '../load-job.js';
+import { createFeeder, waitForCacheCount } from '../feed.js';
+import type { LookupSize, RouteFigures } from '../results.js';
+import { startServerProcess } from '../server-process.js';
+import { cacheHeartbeat, type WorldAddress } from '../world.js';
+
+export interface LookupSettings {
+  sizes: number[];
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  seed: number;
+  amqpUrl: string;
+  cpuProfileDir?: string | undefined;
+}
+
+/** The routes measured at each size; `bare` is the baseline, measured before and after them. */
+export const LOOKUP_ROUTES: readonly { name: string; path: string }[] = [
+  { name: 'api_nearest', path: '/api/v1/nearest' },
+  { name: 'nearest_5', path: '/nearest/5' },
+  { name: 'wpad', path: '/wpad.dat' },
+];
+export const BARE_PATH = '/bench/bare';
+
+export interface LookupOutcome {
+  sizes: LookupSize[];
+  memory: { caches: number; rssMb: number }[];
+}
+
+/**
+ * One real server process, fed through RabbitMQ up to each size in turn, loaded by the separate
+ * load-generator process with callers from many countries (X-Forwarded-For from a trusted 127.0.0.1).
+ */
+export async function runLookupBench(deps: {
+  load: LoadGenerator;
+  caches: readonly WorldAddress[];
+  callers: readonly WorldAddress[];
+  settings: LookupSettings;
+  log: (line: string) => void;
+}): Promise<LookupOutcome> {
+  const { load, settings, log } = deps;
+  const exchange = `shoal-bench-${process.pid}-${Date.now().toString(36)}`;
+  const server = await startServerProcess(
+    ['--amqp-url', settings.amqpUrl, '--exchange', exchange, '--trusted-proxies', '127.0.0.1', '--bench-route', '--log-level', 'info'],
+    { cpuProfileDir: settings.cpuProfileDir },
+  );
+  const feeder = await createFeeder(settings.amqpUrl, exchange);
+  const forwardedFor = deps.callers.map((c) => c.ip);
+  const measure = async (path: string, overallRate?: number): Promise<LoadResult> => {
+    const job = { url: server.url, paths: [path], forwardedFor, connections: settings.connections, ...(overallRate ? { overallRate } : {}) };
+    if (settings.warmupS > 0) await load.run({ ...job, durationS: settings.warmupS });
+    return load.run({ ...job, durationS: settings.durationS });
+  };
+
+  try {
+    await waitForAmqp(server.url);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const memory = [{ caches: 0, rssMb: (await server.memory()).rssMb }];
+    const sizes: LookupSize[] = [];
+    let have = 0;
+    for (const size of settings.sizes) {
+      const nowS = Date.now() / 1000;
+      const bodies = function* () {
+        for (let i = have; i < size; i++) yield cacheHeartbeat(i, deps.caches[i % deps.caches.length] as WorldAddress, { round: 0, seed: settings.seed, nowS });
+      };
+      const fill = await feeder.publishAndWait(bodies(), server.url, 120_000);
+      await waitForCacheCount(server.url, size, 10_000);
+      const joins = size - have;
+      have = size;
+      const mem = await server.memory();
+      if (size === 1000 || size === 10000) memory.push({ caches: size, rssMb: mem.rssMb });
+      log(`lookup: ${size} caches in the registry (${joins} joins in ${fill.visibleS.toFixed(2)} s, RSS ${mem.rssMb.toFixed(0)} MB)`);
+
+      const bareBefore = await measure(BARE_PATH);
+      const routes: Record<string, RouteFigures> = {};
+      for (const route of LOOKUP_ROUTES) {
+        const r = await measure(route.path);
+        routes[route.name] = { ...r, ratioToBare: null };
+        log(`lookup: ${size} caches ${route.name}: ${Math.round(r.rps)}/s p99 ${r.p99Ms.toFixed(2)} ms`);
+      }
+      const bareAfter = await measure(BARE_PATH);
+      const bareRps = (bareBefore.rps + bareAfter.rps) / 2;
+      for (const f of Object.values(routes)) f.ratioToBare = f.rps / bareRps;
+      routes.bare = { ...bareAfter, ratioToBare: 1 };
+      log(`lookup: ${size} caches bare: ${Math.round(bareBefore.rps)}/s before, ${Math.round(bareAfter.rps)}/s after`);
+
+      const entry: LookupSize = { caches: size, fill: { heartbeats: joins, visibleS: fill.visibleS, perSecond: joins / fill.visibleS }, memory: mem, bareRps, routes };
+      if (size === Math.max(...settings.sizes)) {
+        entry.halfRate = {};
+        for (const route of LOOKUP_ROUTES) {
+          const targetRps = Math.max(1, Math.round((routes[route.name]?.rps ?? 2) / 2));
+          entry.halfRate[route.name] = { ...(await measure(route.path, targetRps)), targetRps };
+        }
+      }
+      sizes.push(entry);
+    }
+    return { sizes, memory };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nserver output:\n${server.tail()}`);
+  } finally {
+    await feeder.close();
+    await server.stop();
+  }
+}
+
+export async function waitForAmqp(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${url}/healthz`)).json()) as { amqp?: string };
+    if (body.amqp === 'connected') return;
+    if (Date.now() > deadline) throw new Error('server did not connect to RabbitMQ in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

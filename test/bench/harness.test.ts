@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { checkTargets, formatTable } from '../../bench/report.js';
+import type { LookupSize } from '../../bench/results.js';
+import { quantileSorted, summariseLatencies } from '../../bench/stats.js';
+import { cacheHeartbeat, countryCount, sampleWorldAddresses, sentinelHeartbeat } from '../../bench/world.js';
+import { parseHeartbeat } from '../../shared/heartbeat.js';
+
+// A stand-in GeoIP: the first octet picks one of 40 countries, octets ≥ 200 are unknown.
+const countryOf = (ip: string) => {
+  const first = Number(ip.split('.')[0]);
+  return first >= 200 ? null : `C${first % 40}`;
+};
+
+describe('bench world', () => {
+  it('draws located addresses round-robin over countries, the same for the same seed', () => {
+    const a = sampleWorldAddresses(countryOf, { count: 400, seed: 7 });
+    expect(a).toHaveLength(400);
+    expect(countryCount(a)).toBe(40);
+    expect(a.every((x) => countryOf(x.ip) === x.countryCode)).toBe(true);
+    expect(new Set(a.map((x) => x.ip)).size).toBe(400);
+    expect(sampleWorldAddresses(countryOf, { count: 400, seed: 7 })).toEqual(a);
+    expect(sampleWorldAddresses(countryOf, { count: 400, seed: 8 })).not.toEqual(a);
+  });
+
+  it('stops short when the countries run out of addresses', () => {
+    expect(sampleWorldAddresses(countryOf, { count: 500, seed: 1, attempts: 100 }).length).toBeLessThan(100);
+  });
+
+  it('makes heartbeats the server accepts, in the original agent form, changing load between rounds', () => {
+    const address = { ip: '142.104.1.1', countryCode: 'CA' };
+    const first = cacheHeartbeat(42, address, { round: 0, seed: 1, nowS: 1_700_000_000 });
+    const parsed = parseHeartbeat(JSON.stringify(first));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.heartbeat).toMatchObject({ uuid: 'bench000042', hostname: 'cache-42.ca.bench.test', cachePort: 3128, publicIp: '142.104.1.1', maxLoad: 122_000 });
+    expect(first.cache_port).toBe('3128');
+    expect(cacheHeartbeat(42, address, { round: 1, seed: 1, nowS: 1_700_000_000 }).load).not.toBe(first.load);
+    const sentinel = sentinelHeartbeat('3', 1_700_000_000);
+    expect(parseHeartbeat(sentinel.body)).toMatchObject({ ok: true, heartbeat: { hostname: sentinel.hostname, latitude: expect.any(Number) } });
+  });
+});
+
+describe('bench statistics and report', () => {
+  it('takes nearest-rank quantiles', () => {
+    const sorted = Float64Array.from({ length: 1000 }, (_, i) => i + 1);
+    expect(quantileSorted(sorted, 0.5)).toBe(500);
+    expect(quantileSorted(sorted, 0.99)).toBe(990);
+    expect(quantileSorted(sorted, 0.999)).toBe(999);
+    expect(summariseLatencies([3, 1, 2])).toMatchObject({ count: 3, p50Ms: 2, maxMs: 3, meanMs: 2 });
+    expect(summariseLatencies([]).p50Ms).toBeNaN();
+  });
+
+  it('aligns a table', () => {
+    expect(formatTable(['what', 'n'], [['a', '1'], ['longer', '100']])).toBe('what      n\n------  ---\na         1\nlonger  100');
+  });
+
+  it('holds figures against the targets, and says n/a for what was not measured', () => {
+    const route = (rps: number, ratio: number) => ({ requests: 1, rps, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 2, p999Ms: 3, maxMs: 4, ratioToBare: ratio });
+    const size = (caches: number, ratio: number): LookupSize => ({
+      caches,
+      fill: { heartbeats: caches, visibleS: 1, perSecond: caches },
+      memory: { rssMb: 100, peakMb: 100 },
+      bareRps: 1000,
+      routes: { api_nearest: route(1000 * ratio, ratio), nearest_5: route(1000 * ratio, ratio), wpad: route(1000 * ratio, ratio) },
+    });
+    const checks = checkTargets({ lookup: [size(1000, 0.75), size(10000, 0.3)], ingest: [], memory: [{ caches: 10000, rssMb: 150 }], client: [] });
+    const by = (what: string) => checks.find((c) => c.what === what);
+    expect(by('api_nearest at 1000 caches / bare')?.pass).toBe(true);
+    expect(by('api_nearest at 10000 caches / bare')?.pass).toBe(false);
+    expect(by('server RSS at 10000 caches')?.pass).toBe(true);
+    expect(by('ingest (memory), heartbeats/s publish → visible')?.pass).toBeNull();
+  });
+});
