@@ -10,6 +10,7 @@ export interface Feeder {
    * the first publish until then is how long the server took to take every heartbeat in.
    */
   publishAndWait(bodies: Iterable<Record<string, unknown>>, serverUrl: string, timeoutMs: number): Promise<{ heartbeats: number; publishS: number; visibleS: number }>;
+  deleteQueue(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +43,9 @@ export async function createFeeder(amqpUrl: string, exchange: string): Promise<F
       // Say goodbye for the sentinel, so the registry holds exactly the bench caches again.
       await publish([{ ...sentinel.body, status: 'leaving' }]);
       return { heartbeats, publishS, visibleS };
+    },
+    async deleteQueue(name) {
+      await channel.deleteQueue(name);
     },
     async close() {
       await channel.close().catch(() => undefined);

@@ -1,4 +1,5 @@
-import { createFeeder, waitForCacheCount } from '../feed.js';
+import { Redis } from 'ioredis';
+import { createFeeder, waitForCacheCount, type Feeder } from '../feed.js';
 import type { IngestFigures } from '../results.js';
 import { startServerProcess } from '../server-process.js';
 import { cacheHeartbeat, type WorldAddress } from '../world.js';
@@ -12,12 +13,42 @@ export interface IngestMode {
   name: string;
   serverArgs(runId: string): string[];
   available(): Promise<string | null>;
+  /** Removes what the mode left behind (keys, durable queues). */
+  cleanup?(runId: string, feeder: Feeder): Promise<void>;
 }
+
+const REDIS_URL = process.env.SHOAL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const INGEST_MODES: readonly IngestMode[] = [
   { name: 'memory', serverArgs: () => [], available: async () => null },
-  // Redis registry (issue 6): once the server has it, add
-  // { name: 'redis', serverArgs: (id) => ['--redis-url', 'redis://127.0.0.1:6379', '--redis-prefix', `shoal-bench-${id}:`], available: ... }
+  {
+    name: 'redis',
+    // A queue and key prefix of the run's own: with Redis the server would otherwise join the shared durable queue.
+    serverArgs: (id) => ['--redis-url', REDIS_URL, '--redis-prefix', `shoal-bench-${id}:`, '--queue', `shoal-bench-${id}`],
+    available: async () => {
+      const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await redis.connect();
+        await redis.ping();
+        return null;
+      } catch (error) {
+        return `Redis at ${REDIS_URL} is not reachable (${(error as Error).message})`;
+      } finally {
+        redis.disconnect();
+      }
+    },
+    async cleanup(id, feeder) {
+      await feeder.deleteQueue(`shoal-bench-${id}`);
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      try {
+        for await (const keys of redis.scanStream({ match: `shoal-bench-${id}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+          if (keys.length > 0) await redis.del(...keys);
+        }
+      } finally {
+        redis.disconnect();
+      }
+    },
+  },
 ];
 
 export interface IngestSettings {
@@ -61,7 +92,8 @@ export async function runIngestBench(deps: { mode: IngestMode; caches: readonly 
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver output:\n${server.tail()}`);
   } finally {
-    await feeder.close();
     await server.stop();
+    await mode.cleanup?.(runId, feeder).catch((error: unknown) => deps.log(`ingest (${mode.name}): cleanup failed: ${(error as Error).message}`));
+    await feeder.close();
   }
 }
