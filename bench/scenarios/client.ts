@@ -17,6 +17,12 @@ export interface ClientScenario {
   budgetMs: (timeoutMs: number) => number | null;
 }
 
+/**
+ * Flags every run gets. LAN discovery is off: its default listens 2 s and broadcasts beyond loopback.
+ * The test URL names a host nobody resolves: only the local stand-in proxies ever see it.
+ */
+export const CLIENT_BASE_ARGS: readonly string[] = ['--count', '5', '--dump', '--discovery-time', '0', '--test-url', 'http://cvmfs.bench.test/cvmfs/atlas.cern.ch/.cvmfswhitelist'];
+
 /** Node's own start-up and the client's module loading, on top of whatever the client waits for. */
 const STARTUP_ALLOWANCE_MS = 1000;
 
@@ -61,7 +67,7 @@ export async function runClientBench(deps: { settings: ClientSettings; log: (lin
       let last = { code: null as number | null, output: '' };
       for (let run = 0; run < settings.runs; run++) {
         const started = performance.now();
-        last = await runClient(['--server', base, '--count', '5', '--timeout', String(settings.timeoutMs), '--dump']);
+        last = await runClient(['--server', base, '--timeout', String(settings.timeoutMs), ...CLIENT_BASE_ARGS]);
         times.push(performance.now() - started);
       }
       for (const i of scenario.proxiesDown) await proxies[i]?.up();
@@ -102,15 +108,16 @@ function runClient(args: string[]): Promise<{ code: number | null; output: strin
   });
 }
 
-/** An HTTP listener that answers any request (absolute-URI ones too, as a forward proxy gets) with 200. */
+/** An HTTP listener that answers any request (absolute-URI ones, as a forward proxy gets) with a CVMFS whitelist. */
 async function startFakeProxy(): Promise<{ port: number; down(): Promise<void>; up(): Promise<void> }> {
   let server: Server | null = null;
   let port = 0;
   const up = async () => {
     if (server) return;
     const s = createHttpServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3' });
-      res.end('ok\n');
+      const body = '20261122000000\nE20261222000000\nNatlas.cern.ch\n--\n';
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
     });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
