@@ -9,8 +9,8 @@ import { isVerified, verificationAllows } from './verification/policy.js';
  */
 export interface LookupIndex {
   entries: readonly CacheEntry[];
-  flags: Uint8Array;
-  /** Unit vector of each cache's location (0,0,0 when unknown). */
+  flags: Uint16Array;
+  /** Unit vector of each cache's location (0,0,0 when unknown: see `LOCATED`). */
   x: Float64Array;
   y: Float64Array;
   z: Float64Array;
@@ -31,6 +31,8 @@ export const FLAG = Object.freeze({
   OPEN: 64,
   /** Failing its self-check, or at or over its max load: offered only when nothing else is left. */
   DEGRADED: 128,
+  /** Has a location (unit vector in x, y, z). */
+  LOCATED: 256,
 });
 
 /**
@@ -41,7 +43,7 @@ export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWe
   const n = entries.length;
   const index = {
     entries,
-    flags: new Uint8Array(n),
+    flags: new Uint16Array(n),
     x: new Float64Array(n),
     y: new Float64Array(n),
     z: new Float64Array(n),
@@ -60,6 +62,7 @@ export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWe
     if (hb.access === 'global' && verificationAllows(e, false)) f |= FLAG.OPEN;
     if (hb.status === 'failing' || hb.load >= maxLoad) f |= FLAG.DEGRADED;
     if (e.unit) {
+      f |= FLAG.LOCATED;
       index.x[i] = e.unit[0];
       index.y[i] = e.unit[1];
       index.z[i] = e.unit[2];

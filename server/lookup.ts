@@ -155,18 +155,17 @@ export function createLookupService(deps: LookupDeps): LookupService {
     for (let i = 0; i < entries.length; i++) {
       const f = flags[i] as number;
       if ((f & need) !== need || (!relaxed && (f & FLAG.DEGRADED) !== 0)) continue;
-      const e = entries[i] as CacheEntry;
       const limit = cutoff.value();
       let bound = (loadCost[i] as number) * shrink;
       if (bound > limit) continue;
-      if (unit && e.unit) {
+      if (unit && (f & FLAG.LOCATED) !== 0) {
         const dx = unit[0] - (x[i] as number);
         const dy = unit[1] - (y[i] as number);
         const dz = unit[2] - (z[i] as number);
         bound += chordWeight * Math.sqrt(dx * dx + dy * dy + dz * dz);
         if (bound > limit) continue;
       }
-      const c = consider(e, query, unit, sites, relaxed);
+      const c = consider(entries[i] as CacheEntry, query, unit, sites, relaxed);
       if (!c) continue;
       const cost = cacheCost(c, options.weights);
       if (cost > cutoff.value()) continue;
