@@ -79,3 +79,14 @@ function getText(url: URL, password: string | undefined, timeoutMs: number): Pro
     req.end();
   });
 }
+
+/**
+ * Where the agent reads Squid's cache manager: the configured URL, else the cache's own
+ * `/squid-internal-mgr/`; null for Varnish (it has none) or when set to `off`.
+ */
+export function cacheManagerUrl(config: { cacheType: string; cacheManagerUrl: string; cacheHost: string; cachePort: number }): string | null {
+  if (config.cacheType !== 'squid' || config.cacheManagerUrl === 'off') return null;
+  if (config.cacheManagerUrl) return config.cacheManagerUrl;
+  const host = config.cacheHost.includes(':') ? `[${config.cacheHost}]` : config.cacheHost;
+  return `http://${host}:${config.cachePort}/squid-internal-mgr/`;
+}

@@ -11,7 +11,8 @@ import { readSecretFile } from '../shared/secret-file.js';
 import { createSigner, type Signer } from '../shared/signing.js';
 import { createAgent } from './agent.js';
 import { createAnnouncer } from './announce.js';
-import { createCacheManagerFigures } from './cache-manager.js';
+import { announcementFor } from './announce-source.js';
+import { cacheManagerUrl, createCacheManagerFigures } from './cache-manager.js';
 import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigTable } from './config.js';
 import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
@@ -47,7 +48,6 @@ const nicMaxLoad = await interfaceMaxLoad(iface);
 const load = createTxBytesLoad({ iface, clock });
 await load.sample(); // prime the counter so the first heartbeat carries a real rate
 
-const hostInUrl = config.cacheHost.includes(':') ? `[${config.cacheHost}]` : config.cacheHost;
 const selfCheck = createSelfCheck({
   target: { host: config.cacheHost, port: config.cachePort },
   urls: config.testUrls,
@@ -55,11 +55,7 @@ const selfCheck = createSelfCheck({
   healthyIntervalMs: config.checkInterval * 1000,
   clock,
 });
-// Varnish has no Squid cache manager; `off` is for Squids whose manager the agent may not read.
-const managerUrl =
-  config.cacheType === 'squid' && config.cacheManagerUrl !== 'off'
-    ? config.cacheManagerUrl || `http://${hostInUrl}:${config.cachePort}/squid-internal-mgr/`
-    : null;
+const managerUrl = cacheManagerUrl(config);
 const figures = managerUrl
   ? createCacheManagerFigures({ baseUrl: managerUrl, password: config.cacheManagerPassword, timeoutMs: config.checkTimeout, clock })
   : undefined;
@@ -115,13 +111,7 @@ const announcer = config.announce
         form: config.announceForm,
         bindAddress: '0.0.0.0',
       },
-      current: () => {
-        // As the original: a cache that fails its self-check is not announced on the LAN either.
-        if (selfCheck.last()?.ok === false) return null;
-        const found = discoverAddresses(networkInterfaces());
-        const ip = [config.announceIp, config.privateIp, found.privateIp, config.publicIp, found.publicIp].find((v) => v && !v.includes(':'));
-        return ip ? { ip, port: config.cachePort, type: config.cacheType, upstream: config.upstream } : null;
-      },
+      current: () => announcementFor(config, discoverAddresses(networkInterfaces()), selfCheck.last()?.ok ?? null),
       logger,
     })
   : null;
