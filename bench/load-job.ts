@@ -24,6 +24,8 @@ export interface LoadResult {
   p99Ms: number;
   p999Ms: number;
   maxMs: number;
+  /** Mean response size (headers and body) as autocannon counted it. */
+  bytesPerResponse: number;
 }
 
 export type LoadReply = { ok: true; result: LoadResult } | { ok: false; error: string };

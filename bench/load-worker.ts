@@ -47,6 +47,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     p99Ms: summary.p99Ms,
     p999Ms: summary.p999Ms,
     maxMs: summary.maxMs,
+    bytesPerResponse: result.requests.total > 0 ? result.throughput.total / result.requests.total : Number.NaN,
   };
 }
 

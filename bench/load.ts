@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { LoadJob, LoadReply, LoadResult } from './load-job.js';
 
 export interface LoadGenerator {
+  /** Process id of the load generator (its CPU use tells whether it, not the server, is the limit). */
+  pid: number;
   run(job: LoadJob): Promise<LoadResult>;
   close(): void;
 }
@@ -11,6 +13,7 @@ export interface LoadGenerator {
 export function startLoadGenerator(): LoadGenerator {
   const child: ChildProcess = fork(fileURLToPath(new URL('./load-worker.js', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
+    pid: child.pid as number,
     run(job) {
       return new Promise((resolve, reject) => {
         const limit = setTimeout(() => reject(new Error('load generator did not answer in time')), (job.durationS + 30) * 1000);

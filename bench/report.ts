@@ -1,4 +1,4 @@
-import type { BenchResults, TargetCheck } from './results.js';
+import type { BenchResults, LookupSize, TargetCheck } from './results.js';
 
 /** Text output of a bench run. Pure, so the table and the target checks are unit-tested. */
 
@@ -57,22 +57,49 @@ export function checkTargets(r: Pick<BenchResults, 'lookup' | 'ingest' | 'memory
   return checks;
 }
 
+/**
+ * Notes on runs where the load generator was close to a full core: there the generator (autocannon pays
+ * per request and per byte too) may be what limits throughput, so the server's figure is a lower bound.
+ */
+export function loadGeneratorNotes(lookup: readonly LookupSize[], busy: number): string[] {
+  const notes: string[] = [];
+  for (const s of lookup) {
+    const saturated = Object.entries(s.routes).filter(([, f]) => (f.cpu?.load ?? 0) >= busy);
+    if (saturated.length === 0) continue;
+    const list = saturated.map(([name, f]) => `${name} (load generator ${pct(f.cpu?.load)}, server ${pct(f.cpu?.server)})`).join(', ');
+    notes.push(`${s.caches} caches: the load generator used ≥ ${pct(busy)} of a core on ${list}: these rates are bounded by it, not only by the server`);
+  }
+  return notes;
+}
+
 export function formatReport(r: BenchResults): string {
   const out: string[] = [];
   out.push(`Shoal bench "${r.name}": ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadAverageStart.map((l) => l.toFixed(1)).join(' ')} at start`);
   out.push('');
   const rows: string[][] = [];
   for (const s of r.lookup) {
-    rows.push([`${s.caches} caches: bare`, fixed(s.bareRps, 0), '100%', '', '', '', '']);
+    const bare = s.routes.bare;
+    rows.push([`${s.caches} caches: bare`, fixed(s.bareRps, 0), '100%', '', '', '', '', fixed(bare?.bytesPerResponse, 0), pct(bare?.cpu?.server), pct(bare?.cpu?.load)]);
     for (const [name, f] of Object.entries(s.routes)) {
       if (name === 'bare') continue;
-      rows.push([`  ${name}`, fixed(f.rps, 0), pct(f.ratioToBare), fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors)]);
+      rows.push([
+        `  ${name}`,
+        fixed(f.rps, 0),
+        pct(f.ratioToBare),
+        fixed(f.p50Ms, 2),
+        fixed(f.p99Ms, 2),
+        fixed(f.p999Ms, 2),
+        String(f.non2xx + f.errors),
+        fixed(f.bytesPerResponse, 0),
+        pct(f.cpu?.server),
+        pct(f.cpu?.load),
+      ]);
     }
     for (const [name, f] of Object.entries(s.halfRate ?? {})) {
-      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors)]);
+      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors), '', '', '']);
     }
   }
-  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors'], rows));
+  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'bytes', 'server CPU', 'loadgen CPU'], rows));
   out.push('');
   out.push(
     formatTable(

@@ -5,6 +5,8 @@ import type { LoadResult } from './load-job.js';
 export interface RouteFigures extends LoadResult {
   /** Throughput as a fraction of the bare route's in the same size block. */
   ratioToBare: number | null;
+  /** CPU used during the measured run, in cores (1 = one core busy all the time): the server's and the load generator's. */
+  cpu?: { server: number; load: number };
 }
 
 export interface LookupSize {

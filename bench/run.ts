@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { createSilentLogger } from '../shared/logger.js';
 import { bundledGeoIpPath, openGeoIp } from '../server/geoip.js';
 import { startLoadGenerator } from './load.js';
-import { checkTargets, formatReport } from './report.js';
+import { checkTargets, formatReport, loadGeneratorNotes } from './report.js';
 import type { BenchResults } from './results.js';
 import { runClientBench } from './scenarios/client.js';
 import { INGEST_MODES, runIngestBench } from './scenarios/ingest.js';
-import { runLookupBench } from './scenarios/lookup.js';
+import { LOAD_GENERATOR_BUSY, runLookupBench } from './scenarios/lookup.js';
 import { countryCount, sampleWorldAddresses } from './world.js';
 
 const HARD_LIMIT_MS = 9 * 60_000;
@@ -89,6 +89,7 @@ if (only.has('lookup')) {
     const outcome = await runLookupBench({ load, caches, callers, settings: { ...settings, cpuProfileDir }, log });
     results.lookup = outcome.sizes;
     results.memory = outcome.memory;
+    results.notes.push(...loadGeneratorNotes(results.lookup, LOAD_GENERATOR_BUSY));
   } finally {
     load.close();
   }

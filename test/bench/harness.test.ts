@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTargets, formatTable } from '../../bench/report.js';
+import { parseCpuSeconds } from '../../bench/cpu.js';
+import { checkTargets, formatTable, loadGeneratorNotes } from '../../bench/report.js';
 import type { LookupSize } from '../../bench/results.js';
 import { quantileSorted, summariseLatencies } from '../../bench/stats.js';
 import { cacheHeartbeat, countryCount, sampleWorldAddresses, sentinelHeartbeat } from '../../bench/world.js';
@@ -55,7 +56,7 @@ describe('bench statistics and report', () => {
   });
 
   it('holds figures against the targets, and says n/a for what was not measured', () => {
-    const route = (rps: number, ratio: number) => ({ requests: 1, rps, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 2, p999Ms: 3, maxMs: 4, ratioToBare: ratio });
+    const route = (rps: number, ratio: number) => ({ requests: 1, rps, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 2, p999Ms: 3, maxMs: 4, bytesPerResponse: 100, ratioToBare: ratio });
     const size = (caches: number, ratio: number): LookupSize => ({
       caches,
       fill: { heartbeats: caches, visibleS: 1, perSecond: caches },
@@ -69,5 +70,29 @@ describe('bench statistics and report', () => {
     expect(by('api_nearest at 10000 caches / bare')?.pass).toBe(false);
     expect(by('server RSS at 10000 caches')?.pass).toBe(true);
     expect(by('ingest (memory), heartbeats/s publish → visible')?.pass).toBeNull();
+  });
+});
+
+describe('bench CPU accounting', () => {
+  it('reads utime and stime from a /proc stat line, even with spaces and parentheses in the command name', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    fields[11] = '250'; // utime (field 14)
+    fields[12] = '50'; // stime (field 15)
+    expect(parseCpuSeconds(`1234 (node (worker) x) ${fields.join(' ')}`)).toBe(3);
+  });
+
+  it('notes the sizes where the load generator was near a full core', () => {
+    const figures = (load: number) => ({ requests: 1, rps: 1, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 1, p999Ms: 1, maxMs: 1, bytesPerResponse: 100, ratioToBare: 1, cpu: { server: 0.8, load } });
+    const size = (caches: number, load: number): LookupSize => ({
+      caches,
+      fill: { heartbeats: caches, visibleS: 1, perSecond: caches },
+      memory: { rssMb: 100, peakMb: 100 },
+      bareRps: 1,
+      routes: { bare: figures(load), api_nearest: figures(0.5) },
+    });
+    const notes = loadGeneratorNotes([size(100, 0.5), size(1000, 0.97)], 0.9);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('1000 caches');
+    expect(notes[0]).toContain('bare (load generator 97%');
   });
 });
