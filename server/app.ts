@@ -21,6 +21,8 @@ export function createServer(deps: ServerDeps): Hono {
   const log = deps.logger.child({ component: 'http' });
 
   app.use(async (c, next) => {
+    // Nothing is measured or built for the log line unless it will be written (this runs on every request).
+    if (!log.isLevelEnabled('debug')) return next();
     const started = performance.now();
     await next();
     log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');

@@ -27,6 +27,11 @@ function geoData(entry: CacheEntry): PyValue {
   };
 }
 
+/** The fields of a legacy entry that depend on the lookup (the rest depends on the entry alone). */
+export const legacyDistance = (ranked: Pick<RankedCache, 'score'> | null): PyValue => (ranked ? new PyFloat(ranked.score) : null);
+export const legacyLocal = (ranked: Pick<RankedCache, 'local'> | null): boolean => (ranked ? ranked.local : false);
+export const LEGACY_HOLES = ['distance', 'local'] as const;
+
 /** One cache as the original server's jsonify wrote it; `distance` is the ranking cost, as it was there. */
 export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local'> | null): PyValue {
   const hb = entry.heartbeat;
@@ -38,10 +43,10 @@ export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score'
     external_ip: hb.externalIp ?? null,
     load: new PyFloat(hb.load),
     max_load: hb.maxLoad === null ? null : hb.maxLoad,
-    distance: ranked ? new PyFloat(ranked.score) : null,
+    distance: legacyDistance(ranked),
     verified: hb.verified || entry.verification?.ok === true,
     global_access: hb.access === 'global',
-    local: ranked ? ranked.local : false,
+    local: legacyLocal(ranked),
     cache_type: hb.cacheType,
     upstream: hb.upstream,
     created: new PyFloat(entry.createdMs / 1000),
@@ -52,10 +57,13 @@ export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score'
 
 /** `{"0": {...}, "1": {...}}` in order, or `null` when there is nothing (as the original). */
 export function legacyBody(entries: PyValue[]): string {
+  return legacyBodyText(entries.map(pyDumps));
+}
+
+/** `legacyBody` of entries already serialised with `pyDumps`. */
+export function legacyBodyText(entries: readonly string[]): string {
   if (entries.length === 0) return 'null';
-  const obj: Record<string, PyValue> = {};
-  entries.forEach((e, i) => {
-    obj[String(i)] = e;
-  });
-  return pyDumps(obj);
+  let out = '{';
+  for (let i = 0; i < entries.length; i++) out += `${i === 0 ? '' : ', '}"${i}": ${entries[i] as string}`;
+  return `${out}}`;
 }

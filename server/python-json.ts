@@ -46,6 +46,11 @@ export function pyFloatText(n: number): string {
   return negative ? `-${text}` : text;
 }
 
+/** An object key as `json.dumps` writes it (a quoted string). */
+export function pyKey(s: string): string {
+  return pyString(s);
+}
+
 function pyString(s: string): string {
   // JSON.stringify escapes like Python except for non-ASCII, which ensure_ascii writes as \uXXXX.
   return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

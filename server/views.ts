@@ -50,19 +50,27 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
   };
 }
 
-export function rankedView(r: RankedCache, nowMs: number) {
+/** The fields of a ranked cache that depend on the caller, the lookup or the time (the rest depends on the entry alone). */
+export function rankedFields(r: RankedCache, nowMs: number) {
   return {
-    ...cacheView(r.entry, nowMs),
     // The address for this caller: a `private` cache's private address inside its own site.
     proxy: proxyUrl(r.host, r.entry.heartbeat.cachePort),
-    address: r.host,
     site: r.site ?? r.entry.heartbeat.site ?? null,
+    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - r.entry.lastActiveMs) / 1000)),
+    address: r.host,
     degraded: r.degraded,
     distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
     score: Math.round(r.score * 1e6) / 1e6,
     local: r.local,
     effective_max_load: r.maxLoad,
   };
+}
+
+/** `RANKED_HOLES` in the order `rankedView` writes them (fields of `cacheView` keep their place). */
+export const RANKED_HOLES = ['proxy', 'site', 'last_heartbeat_age_s', 'address', 'degraded', 'distance_km', 'score', 'local', 'effective_max_load'] as const;
+
+export function rankedView(r: RankedCache, nowMs: number) {
+  return { ...cacheView(r.entry, nowMs), ...rankedFields(r, nowMs) };
 }
 
 export function callerView(caller: Caller) {

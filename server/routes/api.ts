@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { formatCvmfsProxy, formatFrontierProxies, proxyUrl } from '../../shared/proxy-string.js';
 import { badParameters } from '../errors.js';
 import { resolveCaller } from '../caller.js';
@@ -6,23 +6,28 @@ import type { ServerDeps } from '../deps.js';
 import type { LookupResult } from '../lookup.js';
 import { pacForCaller, pacResponse } from '../pac-service.js';
 import { CachesQuerySchema, NearestQuerySchema, type Format } from '../query.js';
-import { cacheView, callerView, rankedView } from '../views.js';
+import { fastResponse, wireHeaders } from '../fast-response.js';
+import { createViewCache } from '../view-cache.js';
+import { cacheView, callerView } from '../views.js';
 
 export { NearestQuerySchema, type NearestQuery } from '../query.js';
 
 /** Answers depend on the caller's address: only the caller may cache them, briefly. */
 const PER_CALLER = { 'Cache-Control': 'private, max-age=30', Vary: 'X-Forwarded-For' };
+const TEXT_HEADERS = wireHeaders({ 'Content-Type': 'text/plain; charset=utf-8', ...PER_CALLER });
+const JSON_HEADERS = wireHeaders({ 'Content-Type': 'application/json', ...PER_CALLER });
 
-function textResponse(c: Context, format: Exclude<Format, 'json' | 'pac'>, result: LookupResult): Response {
+function textResponse(format: Exclude<Format, 'json' | 'pac'>, result: LookupResult): Response {
   const urls = result.caches.map((r) => proxyUrl(r.host, r.entry.heartbeat.cachePort));
   const body =
     format === 'cvmfs' ? `${formatCvmfsProxy(urls.map((u) => [u]))}\n` : format === 'frontier' ? `${formatFrontierProxies(urls)}\n` : urls.map((u) => `${u}\n`).join('');
-  return c.body(body, 200, { 'Content-Type': 'text/plain; charset=utf-8', ...PER_CALLER });
+  return fastResponse(body, TEXT_HEADERS);
 }
 
 /** The clean JSON API: `/api/v1/nearest`, `/api/v1/caches`. */
 export function createApiRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
+  const views = createViewCache();
 
   app.get('/nearest', (c) => {
     const parsed = NearestQuerySchema.safeParse(c.req.query());
@@ -34,15 +39,17 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     if (q.format === 'pac') {
       const pac = pacForCaller(deps, caller, { count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified, loadbalance: false });
       deps.metrics.lookups.inc({ route: 'api_nearest', outcome: pac.found > 0 ? 'found' : 'empty' });
-      return pacResponse(c, pac.body);
+      return pacResponse(pac.body);
     }
     const result = deps.lookup.nearest({ caller, count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
     deps.metrics.lookupSeconds.observe({ route: 'api_nearest' }, (performance.now() - started) / 1000);
     deps.metrics.lookups.inc({ route: 'api_nearest', outcome: result.caches.length > 0 ? (result.caches.some((r) => r.degraded) ? 'degraded' : 'found') : 'empty' });
-    if (q.format !== 'json') return textResponse(c, q.format, result);
+    if (q.format !== 'json') return textResponse(q.format, result);
     const now = deps.clock.now();
-    for (const [k, v] of Object.entries(PER_CALLER)) c.header(k, v);
-    return c.json({ caller: callerView(result.caller), note: result.note, caches: result.caches.map((r) => rankedView(r, now)) });
+    // JSON.stringify({ caller, note, caches: result.caches.map(rankedView) }) with each cache's fixed part serialised once.
+    let caches = '';
+    for (const r of result.caches) caches += (caches === '' ? '' : ',') + views.rankedJson(r, now);
+    return fastResponse(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(result.note)},"caches":[${caches}]}`, JSON_HEADERS);
   });
 
   app.get('/caches', (c) => {

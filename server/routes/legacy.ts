@@ -1,7 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { resolveCaller } from '../caller.js';
 import type { ServerDeps } from '../deps.js';
-import { legacyBody, legacyEntry } from '../legacy-view.js';
+import { fastResponse, wireHeaders } from '../fast-response.js';
+import { legacyBody, legacyBodyText, legacyEntry } from '../legacy-view.js';
+import { createViewCache } from '../view-cache.js';
 import type { LookupQuery } from '../lookup.js';
 
 /** Counts above this are clamped: the original had no limit, but nothing needs more. */
@@ -31,7 +33,9 @@ function countOf(c: Context, fallback: number): number {
 /** The original Shoal's routes, byte-compatible with what its clients parse. */
 export function createLegacyRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
-  const json = (c: Context, body: string) => c.body(body, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'private, max-age=30' });
+  const headers = wireHeaders({ 'Content-Type': 'application/json', 'Cache-Control': 'private, max-age=30' });
+  const json = (body: string) => fastResponse(body, headers);
+  const views = createViewCache();
 
   for (const [name, filter] of Object.entries(NEAREST_ROUTES)) {
     for (const path of paths(name)) {
@@ -41,16 +45,16 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
         const result = deps.lookup.nearest({ caller, count: countOf(c, ORIGINAL_DEFAULT_COUNT), type: 'any', ...filter });
         deps.metrics.lookupSeconds.observe({ route: name }, (performance.now() - started) / 1000);
         deps.metrics.lookups.inc({ route: name, outcome: result.caches.length > 0 ? 'found' : 'empty' });
-        return json(c, legacyBody(result.caches.map((r) => legacyEntry(r.entry, r))));
+        return json(legacyBodyText(result.caches.map((r) => views.legacyPython(r))));
       });
     }
   }
 
   for (const path of paths('all')) {
-    app.get(path, (c) => {
+    app.get(path, () => {
       const entries = deps.registry.snapshot().map((e) => legacyEntry(e, null));
       deps.metrics.lookups.inc({ route: 'all', outcome: entries.length > 0 ? 'found' : 'empty' });
-      return json(c, legacyBody(entries));
+      return json(legacyBody(entries));
     });
   }
 

@@ -21,7 +21,7 @@ export function createPacRoutes(deps: ServerDeps): Hono {
       const pac = pacForCaller(deps, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false, loadbalance: q.loadbalance });
       deps.metrics.lookupSeconds.observe({ route: 'pac' }, (performance.now() - started) / 1000);
       deps.metrics.lookups.inc({ route: 'pac', outcome: pac.found > 0 ? 'found' : 'empty' });
-      return pacResponse(c, pac.body);
+      return pacResponse(pac.body);
     });
   }
   return app;

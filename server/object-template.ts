@@ -1,0 +1,73 @@
+import { pyDumps, pyKey, type PyValue } from './python-json.js';
+
+/**
+ * An object serialised once with holes for the fields that change per request: `parts` are the text
+ * between the holes, so filling them costs a few string concatenations instead of building and
+ * serialising the whole object again. Pure.
+ */
+export interface ObjectTemplate {
+  /** The field names of the holes, in the order they appear. */
+  readonly holes: readonly string[];
+  /** Text before the first hole, between holes, after the last one: `holes.length + 1` parts. */
+  readonly parts: readonly string[];
+}
+
+/** How one serialiser writes an object's fields. */
+export interface FieldSyntax {
+  /** A key and what follows it up to the value, e.g. `"key":`. */
+  key(name: string): string;
+  value(v: unknown): string;
+  separator: string;
+}
+
+/** `JSON.stringify`'s compact form. */
+export const JSON_FIELDS: FieldSyntax = {
+  key: (name) => `${JSON.stringify(name)}:`,
+  value: (v) => JSON.stringify(v) as string,
+  separator: ',',
+};
+
+/** Python's `json.dumps` default form (see python-json.ts). */
+export const PYTHON_FIELDS: FieldSyntax = {
+  key: (name) => `${pyKey(name)}: `,
+  value: (v) => pyDumps(v as PyValue),
+  separator: ', ',
+};
+
+/**
+ * The template of `obj` (whose own values fill everything but the holes). Fields whose value is
+ * `undefined` are left out, as `JSON.stringify` does. Throws when a hole is missing or out of order:
+ * a view that changed shape must fail loudly, not serialise wrongly.
+ */
+export function buildTemplate(obj: Record<string, unknown>, holes: readonly string[], syntax: FieldSyntax): ObjectTemplate {
+  const parts: string[] = [];
+  let run = '{';
+  let first = true;
+  let next = 0;
+  for (const name of Object.keys(obj)) {
+    const v = obj[name];
+    if (v === undefined) continue;
+    const field = (first ? '' : syntax.separator) + syntax.key(name);
+    first = false;
+    if (holes[next] === name) {
+      parts.push(run + field);
+      run = '';
+      next++;
+    } else if (holes.includes(name)) {
+      throw new Error(`template: field ${name} comes before hole ${holes[next] ?? '(none)'}`);
+    } else {
+      run += field + syntax.value(v);
+    }
+  }
+  if (next !== holes.length) throw new Error(`template: no field ${holes[next] ?? ''} for its hole`);
+  parts.push(`${run}}`);
+  return { holes, parts };
+}
+
+/** The template's text with `values` (already serialised, in hole order) in its holes. */
+export function fillTemplate(template: ObjectTemplate, values: readonly string[]): string {
+  const { parts } = template;
+  let out = parts[0] as string;
+  for (let i = 0; i < values.length; i++) out += (values[i] as string) + (parts[i + 1] as string);
+  return out;
+}
