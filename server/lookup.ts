@@ -3,7 +3,7 @@ import type { CacheType } from '../shared/heartbeat.js';
 import { cacheCost, createCostCutoff, rankCaches, type RankWeights } from '../shared/rank.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
 import { createLocality, type Locality, type SiteIndex } from './locality.js';
-import { buildLookupIndex, FLAG, requiredFlags, type LookupIndex } from './lookup-index.js';
+import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, type LookupIndex } from './lookup-index.js';
 import type { CacheEntry, Registry } from './registry/types.js';
 import { isVerified, verificationAllows } from './verification/policy.js';
 
@@ -147,31 +147,73 @@ export function createLookupService(deps: LookupDeps): LookupService {
     // since an arc is at least its chord) is above the count-th best cost so far cannot make the answer:
     // it is skipped from flat typed arrays before anything is read or allocated for it. At 10,000 caches
     // chasing three objects per cache was the cost of a lookup (see "Benchmarks" in README).
-    const { entries, flags, x, y, z, loadCost } = indexOf(view);
+    const index = indexOf(view);
+    const { entries, flags, x, y, z, loadCost } = index;
     const need = requiredFlags(query);
     const cutoff = createCostCutoff(query.count);
     const shrink = 1 - 1e-9; // float rounding must never skip a winner
     const chordWeight = (options.weights.distanceWeight / Math.PI) * shrink;
-    for (let i = 0; i < entries.length; i++) {
+    /** Index `i` through the bounds and the rules; a candidate that can still make the answer is kept. */
+    const visit = (i: number): Candidate | null => {
       const f = flags[i] as number;
-      if ((f & need) !== need || (!relaxed && (f & FLAG.DEGRADED) !== 0)) continue;
+      if ((f & need) !== need || (!relaxed && (f & FLAG.DEGRADED) !== 0)) return null;
       const limit = cutoff.value();
       let bound = (loadCost[i] as number) * shrink;
-      if (bound > limit) continue;
+      if (bound > limit) return null;
       if (unit && (f & FLAG.LOCATED) !== 0) {
         const dx = unit[0] - (x[i] as number);
         const dy = unit[1] - (y[i] as number);
         const dz = unit[2] - (z[i] as number);
         bound += chordWeight * Math.sqrt(dx * dx + dy * dy + dz * dz);
-        if (bound > limit) continue;
+        if (bound > limit) return null;
       }
       const c = consider(entries[i] as CacheEntry, query, unit, sites, relaxed);
-      if (!c) continue;
+      if (!c) return null;
       const cost = cacheCost(c, options.weights);
-      if (cost > cutoff.value()) continue;
+      if (cost > cutoff.value()) return null;
       cutoff.offer(cost);
-      out.push(c);
+      return c;
+    };
+    if (!unit) {
+      for (let i = 0; i < entries.length; i++) {
+        const c = visit(i);
+        if (c) out.push(c);
+      }
+      return out;
     }
+    // A located caller: cells in order of their lower bound (lowest load cost of a member plus the distance
+    // to the cell's box), until the next cell's bound is above the count-th best cost so far. Which caches
+    // make the answer does not depend on the order they are visited in; the candidates are handed to the
+    // ranking in index order, as the full scan does, so equal costs break ties as before.
+    const { cells } = index;
+    const bounds = new Float64Array(cells.count);
+    for (let c = 0; c < cells.count; c++) {
+      if (((cells.anyFlags[c] as number) & need) !== need) bounds[c] = Infinity;
+      else {
+        const distance = cells.located[c] === 1 ? chordWeight * distanceToCell(cells, c, unit[0], unit[1], unit[2]) : 0;
+        bounds[c] = (cells.minLoadCost[c] as number) * shrink + distance;
+      }
+    }
+    const found: { i: number; c: Candidate }[] = [];
+    for (;;) {
+      let best = -1;
+      let bestBound = Infinity;
+      for (let c = 0; c < cells.count; c++) {
+        if ((bounds[c] as number) < bestBound) {
+          bestBound = bounds[c] as number;
+          best = c;
+        }
+      }
+      if (best === -1 || bestBound > cutoff.value()) break;
+      bounds[best] = Infinity;
+      for (let m = cells.start[best] as number; m < (cells.start[best + 1] as number); m++) {
+        const i = cells.members[m] as number;
+        const c = visit(i);
+        if (c) found.push({ i, c });
+      }
+    }
+    found.sort((a, b) => a.i - b.i);
+    for (const f of found) out.push(f.c);
     return out;
   };
 
