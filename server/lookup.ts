@@ -187,11 +187,12 @@ export function createLookupService(deps: LookupDeps): LookupService {
     // ranking in index order, as the full scan does, so equal costs break ties as before.
     const { cells } = index;
     const bounds = new Float64Array(cells.count);
+    const distancePart = new Float64Array(cells.count);
     for (let c = 0; c < cells.count; c++) {
       if (((cells.anyFlags[c] as number) & need) !== need) bounds[c] = Infinity;
       else {
-        const distance = cells.located[c] === 1 ? chordWeight * distanceToCell(cells, c, unit[0], unit[1], unit[2]) : 0;
-        bounds[c] = (cells.minLoadCost[c] as number) * shrink + distance;
+        distancePart[c] = cells.located[c] === 1 ? chordWeight * distanceToCell(cells, c, unit[0], unit[1], unit[2]) : 0;
+        bounds[c] = (cells.minLoadCost[c] as number) * shrink + (distancePart[c] as number);
       }
     }
     const found: { i: number; c: Candidate }[] = [];
@@ -206,8 +207,11 @@ export function createLookupService(deps: LookupDeps): LookupService {
       }
       if (best === -1 || bestBound > cutoff.value()) break;
       bounds[best] = Infinity;
+      const near = distancePart[best] as number;
       for (let m = cells.start[best] as number; m < (cells.start[best + 1] as number); m++) {
         const i = cells.members[m] as number;
+        // Members come in rising load-cost steps: once a step's floor is out of reach, so is the rest of the cell.
+        if ((cells.memberFloor[m] as number) * shrink + near > cutoff.value()) break;
         const c = visit(i);
         if (c) found.push({ i, c });
       }
