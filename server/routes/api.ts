@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { formatCvmfsProxy, formatFrontierProxies, proxyUrl } from '../../shared/proxy-string.js';
 import { badParameters } from '../errors.js';
 import { resolveCaller } from '../caller.js';
+import { createQueryParser } from '../query-parser.js';
 import type { ServerDeps } from '../deps.js';
 import type { LookupResult } from '../lookup.js';
 import { pacForCaller, pacResponse } from '../pac-service.js';
@@ -29,10 +30,10 @@ export function createApiRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
   const views = createViewCache();
 
+  const nearestQuery = createQueryParser(NearestQuerySchema);
+
   app.get('/nearest', (c) => {
-    const parsed = NearestQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) throw badParameters(parsed.error);
-    const q = parsed.data;
+    const q = nearestQuery(c);
     const started = performance.now();
     const caller = resolveCaller(c, deps, q);
     const count = q.count ?? deps.defaultCount;

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { resolveCaller } from '../caller.js';
 import type { ServerDeps } from '../deps.js';
-import { badParameters } from '../errors.js';
+import { createQueryParser } from '../query-parser.js';
 import { pacForCaller, pacResponse } from '../pac-service.js';
 import { PacQuerySchema } from '../query.js';
 
@@ -11,11 +11,10 @@ const PAC_DEFAULT_COUNT = 10;
 /** `/wpad.dat` (the original's route, what WPAD discovery asks for) and `/proxy.pac`: the same PAC file. */
 export function createPacRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
+  const pacQuery = createQueryParser(PacQuerySchema);
   for (const path of ['/wpad.dat', '/proxy.pac']) {
     app.get(path, (c) => {
-      const parsed = PacQuerySchema.safeParse(c.req.query());
-      if (!parsed.success) throw badParameters(parsed.error);
-      const q = parsed.data;
+      const q = pacQuery(c);
       const started = performance.now();
       const caller = resolveCaller(c, deps, q);
       const pac = pacForCaller(deps, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false, loadbalance: q.loadbalance });
