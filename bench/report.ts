@@ -5,6 +5,14 @@ import type { BenchResults, LookupSize, TargetCheck } from './results.js';
 const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 const pct = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n * 100)}%`);
 
+/**
+ * Server CPU time per answered request, in µs: steadier than req/s on a shared machine (a run starved of
+ * CPU answers fewer requests but spends about the same CPU on each).
+ */
+export function cpuMicros(f: { rps: number; cpu?: { server: number } | undefined } | undefined): number | null {
+  return f?.cpu && f.rps > 0 ? (f.cpu.server / f.rps) * 1e6 : null;
+}
+
 /** A plain text table with left-aligned first column and right-aligned others. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -79,7 +87,19 @@ export function formatReport(r: BenchResults): string {
   const rows: string[][] = [];
   for (const s of r.lookup) {
     const bare = s.routes.bare;
-    rows.push([`${s.caches} caches: bare`, fixed(s.bareRps, 0), '100%', '', '', '', '', fixed(bare?.bytesPerResponse, 0), pct(bare?.cpu?.server), pct(bare?.cpu?.load)]);
+    rows.push([
+      `${s.caches} caches: bare`,
+      fixed(s.bareRps, 0),
+      '100%',
+      '',
+      '',
+      '',
+      '',
+      fixed(bare?.bytesPerResponse, 0),
+      pct(bare?.cpu?.server),
+      pct(bare?.cpu?.load),
+      fixed(cpuMicros(bare), 0),
+    ]);
     for (const [name, f] of Object.entries(s.routes)) {
       if (name === 'bare') continue;
       rows.push([
@@ -93,13 +113,14 @@ export function formatReport(r: BenchResults): string {
         fixed(f.bytesPerResponse, 0),
         pct(f.cpu?.server),
         pct(f.cpu?.load),
+        fixed(cpuMicros(f), 0),
       ]);
     }
     for (const [name, f] of Object.entries(s.halfRate ?? {})) {
-      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors), '', '', '']);
+      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors), '', '', '', '']);
     }
   }
-  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'bytes', 'server CPU', 'loadgen CPU'], rows));
+  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'bytes', 'server CPU', 'loadgen CPU', 'server µs/req'], rows));
   out.push('');
   out.push(
     formatTable(

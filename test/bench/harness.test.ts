@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCpuSeconds } from '../../bench/cpu.js';
-import { checkTargets, formatTable, loadGeneratorNotes } from '../../bench/report.js';
+import { checkTargets, cpuMicros, formatTable, loadGeneratorNotes } from '../../bench/report.js';
 import type { LookupSize } from '../../bench/results.js';
 import { quantileSorted, summariseLatencies } from '../../bench/stats.js';
 import { cacheHeartbeat, countryCount, sampleWorldAddresses, sentinelHeartbeat } from '../../bench/world.js';
@@ -94,5 +94,13 @@ describe('bench CPU accounting', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain('1000 caches');
     expect(notes[0]).toContain('bare (load generator 97%');
+  });
+});
+
+describe('bench CPU per request', () => {
+  it('is server CPU over requests answered, and absent when not measured', () => {
+    expect(cpuMicros({ rps: 10_000, cpu: { server: 0.5 } })).toBeCloseTo(50);
+    expect(cpuMicros({ rps: 10_000 })).toBeNull();
+    expect(cpuMicros(undefined)).toBeNull();
   });
 });
