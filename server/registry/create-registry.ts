@@ -2,7 +2,6 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_SHARED_QUEUE, type ServerConfig } from '../config.js';
 import { createMemoryRegistry } from './memory.js';
-import { createRedisRegistry } from './redis.js';
 import type { Registry } from './types.js';
 
 /** How long start-up waits for the first load from Redis before serving anyway (unready, `loading`). */
@@ -12,6 +11,8 @@ const INITIAL_LOAD_WAIT_MS = 5000;
 export async function createRegistry(config: ServerConfig, deps: { clock: Clock; logger: Logger }): Promise<Registry> {
   const ttlMs = config.cacheTtl * 1000;
   if (!config.redisUrl) return createMemoryRegistry({ ttlMs, clock: deps.clock });
+  // Loaded only in Redis mode: ioredis and its dependencies weigh ~11 MB of RSS a memory-mode server never uses.
+  const { createRedisRegistry } = await import('./redis.js');
   const registry = createRedisRegistry(
     {
       url: config.redisUrl,

@@ -23,7 +23,7 @@ const CONTENT_SECURITY_POLICY =
  */
 export function createStatusRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
-  // Projected once here, at start-up: a request only places markers.
+  // Projected once, on the first page asked for (see createWorldMap): a request only places markers.
   const map = createWorldMap();
   const assets = loadStatusAssets();
   const assetUrl = (name: AssetName) => `/status/assets/${name}?v=${assets[name].hash}`;

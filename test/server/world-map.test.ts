@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAP_HEIGHT, MAP_WIDTH, createWorldMap } from '../../server/status/world-map.js';
+import { MAP_HEIGHT, MAP_WIDTH, createWorldMap, readAtlas } from '../../server/status/world-map.js';
 
 describe('world map', () => {
   const map = createWorldMap();
@@ -34,5 +34,16 @@ describe('world map', () => {
     expect(geneva.x).toBeLessThan(canberra.x);
     expect(geneva.y).toBeLessThan(canberra.y);
     expect(map.project(0, 0)).toEqual({ x: map.frame.translateX, y: map.frame.translateY });
+  });
+
+  it('reads the atlas only when a layer is first drawn, and only once (a server whose page nobody opens never loads it)', () => {
+    const reads: string[] = [];
+    const lazy = createWorldMap({ loadAtlas: (file) => (reads.push(file), readAtlas(file)) });
+    expect(lazy.project(46.2, 6.1)).toEqual(map.project(46.2, 6.1));
+    expect(lazy.frame).toEqual(map.frame);
+    expect(reads).toEqual([]);
+    expect(lazy.landPath).toBe(map.landPath);
+    expect(lazy.bordersPath).toBe(map.bordersPath);
+    expect(reads).toEqual(['land-110m.json', 'countries-110m.json']);
   });
 });
