@@ -261,6 +261,7 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
     },
     get: (id) => view.get(id),
     snapshot: () => view.snapshot(),
+    size: () => view.size(),
     sweep: () => view.sweep(),
     health() {
       if (!loaded) return { status: 'loading', backend: 'redis', reason: problem ?? 'loading the view from Redis' };

@@ -56,6 +56,8 @@ export interface Registry {
   get(id: string): CacheEntry | undefined;
   /** Live entries (not expired at the clock's now). Cheap: cached until something changes or expires. */
   snapshot(): readonly CacheEntry[];
+  /** How many entries `snapshot()` would hold, without handing out a view (admission counts on every join). */
+  size(): number;
   /** Drop expired entries and return them (for logs and metrics). */
   sweep(): Promise<CacheEntry[]>;
   close(): Promise<void>;

@@ -83,11 +83,12 @@ export function siteOf(hb: Heartbeat, signedBy: string | null): string | null {
 /** Refuses a NEW cache when the registry, or its site, is full. Updates of listed caches always pass. */
 export function capacityRefusal(registry: Registry, hb: Heartbeat, signedBy: string | null, limits: IngestLimits): Refusal | null {
   if (registry.get(hb.uuid)) return null;
-  const live = registry.snapshot();
-  if (live.length >= limits.maxCaches) return { reason: 'registry_full', detail: `registry holds ${live.length} caches (limit ${limits.maxCaches})` };
+  // size(), not snapshot().length: joins arrive in bursts, and each one would have the registry hand out a new view.
+  const size = registry.size();
+  if (size >= limits.maxCaches) return { reason: 'registry_full', detail: `registry holds ${size} caches (limit ${limits.maxCaches})` };
   const site = siteOf(hb, signedBy);
   if (site === null) return null;
   let count = 0;
-  for (const e of live) if (siteOf(e.heartbeat, e.signedBy ?? null) === site) count += 1;
+  for (const e of registry.snapshot()) if (siteOf(e.heartbeat, e.signedBy ?? null) === site) count += 1;
   return count >= limits.maxCachesPerSite ? { reason: 'site_full', detail: `site ${site} has ${count} caches (limit ${limits.maxCachesPerSite})` } : null;
 }
