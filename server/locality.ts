@@ -24,7 +24,8 @@ export interface Locality {
 export function createLocality(coverage: Coverage): Locality {
   const coverageMatchers = Object.entries(coverage).map(([site, cidrs]) => ({ site, matcher: createNetworkMatcher(cidrs) }));
   // Heartbeats replace entries every few seconds; these memos keep a rebuild O(caches) with no re-parsing.
-  const cacheSites = new Map<string, { key: string; site: string | null }>();
+  // The coverage site of a cache's addresses (only with a coverage file: without one there is nothing to memoise).
+  const coverageSites = new Map<string, { publicIp?: string | undefined; privateIp?: string | undefined; externalIp?: string | undefined; site: string | null }>();
   const matchers = new Map<string, NetworkMatcher>();
   let last: { snapshot: readonly CacheEntry[]; index: SiteIndex } | null = null;
 
@@ -36,14 +37,20 @@ export function createLocality(coverage: Coverage): Locality {
     return null;
   };
 
+  const coverageSiteOfCache = (entry: CacheEntry): string | null => {
+    if (coverageMatchers.length === 0) return null;
+    const { publicIp, privateIp, externalIp } = entry.heartbeat;
+    // Compared field by field: a key string built per cache per rebuild was most of a rebuild's cost.
+    const memo = coverageSites.get(entry.id);
+    if (memo && memo.publicIp === publicIp && memo.privateIp === privateIp && memo.externalIp === externalIp) return memo.site;
+    const site = coverageSiteOf([privateIp, publicIp, externalIp]);
+    coverageSites.set(entry.id, { publicIp, privateIp, externalIp, site });
+    return site;
+  };
+
   const siteOfCache = (entry: CacheEntry): string | null => {
     const hb = entry.heartbeat;
-    const key = `${hb.site ?? ''}|${hb.publicIp ?? ''}|${hb.privateIp ?? ''}|${hb.externalIp ?? ''}|${hb.networks?.length ?? 0}`;
-    const memo = cacheSites.get(entry.id);
-    if (memo && memo.key === key) return memo.site;
-    const site = hb.site ?? coverageSiteOf([hb.privateIp, hb.publicIp, hb.externalIp]) ?? (hb.networks?.length ? hb.hostname : null);
-    cacheSites.set(entry.id, { key, site });
-    return site;
+    return hb.site ?? coverageSiteOfCache(entry) ?? (hb.networks?.length ? hb.hostname : null);
   };
 
   const matcherFor = (cidrs: readonly string[]): NetworkMatcher => {
@@ -61,9 +68,7 @@ export function createLocality(coverage: Coverage): Locality {
     const networks = new Map<string, Set<string>>();
     for (const [site, cidrs] of Object.entries(coverage)) networks.set(site, new Set(cidrs));
     const positions = new Map<string, { hostname: string; location: CacheLocation }>();
-    const live = new Set<string>();
     for (const entry of snapshot) {
-      live.add(entry.id);
       const site = siteOfCache(entry);
       if (site === null) continue;
       const set = networks.get(site) ?? new Set<string>();
@@ -73,7 +78,8 @@ export function createLocality(coverage: Coverage): Locality {
       const best = positions.get(site);
       if (l && (!best || better(l, entry.heartbeat.hostname, best))) positions.set(site, { hostname: entry.heartbeat.hostname, location: l });
     }
-    for (const id of cacheSites.keys()) if (!live.has(id)) cacheSites.delete(id);
+    // Bounded memo: forget caches gone since (all of it; it refills as the next rebuilds meet each cache).
+    if (coverageSites.size > 2 * snapshot.length + 100) coverageSites.clear();
     if (matchers.size > 10_000) matchers.clear();
     const siteMatchers: { site: string; matcher: NetworkMatcher }[] = [];
     for (const [site, set] of networks) if (set.size > 0) siteMatchers.push({ site, matcher: matcherFor([...set]) });
