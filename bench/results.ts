@@ -22,11 +22,25 @@ export interface LookupSize {
   halfRate?: Record<string, LoadResult & { targetRps: number }>;
 }
 
+/**
+ * Server RSS (MB) of the lookup run's server holding `caches`: right after they were fed in (what the
+ * target is judged on; the V8 heap is still as large as the previous size's lookup load grew it), and
+ * after the lookup load at this size (V8 keeps the heap a load grew until its memory reducer runs, on
+ * its own schedule).
+ */
+export interface MemoryFigures {
+  caches: number;
+  rssMb: number;
+  afterLoadMb?: number;
+}
+
 export interface IngestFigures {
   mode: string;
   caches: number;
   joins: { heartbeats: number; visibleS: number; perSecond: number };
   updates: { heartbeats: number; publishS: number; visibleS: number; perSecond: number };
+  /** RSS (MB) of this run's fresh server (no lookup load) after the joins, and after the updates. */
+  rssMb?: { afterJoins: number; afterUpdates: number };
 }
 
 export interface ClientFigures {
@@ -48,7 +62,7 @@ export interface BenchResults {
   settings: Record<string, unknown>;
   lookup: LookupSize[];
   ingest: IngestFigures[];
-  memory: { caches: number; rssMb: number }[];
+  memory: MemoryFigures[];
   client: ClientFigures[];
   targets: TargetCheck[];
   notes: string[];

@@ -77,17 +77,20 @@ export async function runIngestBench(deps: { mode: IngestMode; caches: readonly 
     await waitForAmqp(server.url);
     const joins = await feeder.publishAndWait(round(0)(), server.url, 120_000);
     await waitForCacheCount(server.url, settings.caches, 10_000);
-    deps.log(`ingest (${mode.name}): ${joins.heartbeats} joins visible in ${joins.visibleS.toFixed(2)} s`);
+    const afterJoins = (await server.memory()).rssMb;
+    deps.log(`ingest (${mode.name}): ${joins.heartbeats} joins visible in ${joins.visibleS.toFixed(2)} s (RSS ${afterJoins.toFixed(0)} MB)`);
     const all = function* () {
       for (let r = 1; r <= settings.updateRounds; r++) yield* round(r)();
     };
     const updates = await feeder.publishAndWait(all(), server.url, 120_000);
-    deps.log(`ingest (${mode.name}): ${updates.heartbeats} updates visible in ${updates.visibleS.toFixed(2)} s (published in ${updates.publishS.toFixed(2)} s)`);
+    const afterUpdates = (await server.memory()).rssMb;
+    deps.log(`ingest (${mode.name}): ${updates.heartbeats} updates visible in ${updates.visibleS.toFixed(2)} s (published in ${updates.publishS.toFixed(2)} s, RSS ${afterUpdates.toFixed(0)} MB)`);
     return {
       mode: mode.name,
       caches: settings.caches,
       joins: { heartbeats: joins.heartbeats, visibleS: joins.visibleS, perSecond: joins.heartbeats / joins.visibleS },
       updates: { ...updates, perSecond: updates.heartbeats / updates.visibleS },
+      rssMb: { afterJoins, afterUpdates },
     };
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver output:\n${server.tail()}`);

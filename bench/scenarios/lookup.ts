@@ -2,7 +2,7 @@ import type { LoadGenerator } from '../load.js';
 import type { LoadResult } from '../load-job.js';
 import { withCpuShares } from '../cpu.js';
 import { createFeeder, waitForCacheCount } from '../feed.js';
-import type { LookupSize, RouteFigures } from '../results.js';
+import type { LookupSize, MemoryFigures, RouteFigures } from '../results.js';
 import { startServerProcess } from '../server-process.js';
 import { cacheHeartbeat, type WorldAddress } from '../world.js';
 
@@ -34,7 +34,7 @@ export const BARE_PATH = '/bench/bare';
 
 export interface LookupOutcome {
   sizes: LookupSize[];
-  memory: { caches: number; rssMb: number }[];
+  memory: MemoryFigures[];
 }
 
 /**
@@ -66,7 +66,7 @@ export async function runLookupBench(deps: {
   try {
     await waitForAmqp(server.url);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const memory = [{ caches: 0, rssMb: (await server.memory()).rssMb }];
+    const memory: MemoryFigures[] = [{ caches: 0, rssMb: (await server.memory()).rssMb }];
     const sizes: LookupSize[] = [];
     let have = 0;
     for (const size of settings.sizes) {
@@ -79,7 +79,8 @@ export async function runLookupBench(deps: {
       const joins = size - have;
       have = size;
       const mem = await server.memory();
-      if (size === 1000 || size === 10000) memory.push({ caches: size, rssMb: mem.rssMb });
+      const memoryAtSize: MemoryFigures | null = size === 1000 || size === 10000 ? { caches: size, rssMb: mem.rssMb } : null;
+      if (memoryAtSize) memory.push(memoryAtSize);
       log(`lookup: ${size} caches in the registry (${joins} joins in ${fill.visibleS.toFixed(2)} s, RSS ${mem.rssMb.toFixed(0)} MB)`);
 
       const bareBefore = await measure(BARE_PATH);
@@ -102,6 +103,10 @@ export async function runLookupBench(deps: {
           const targetRps = Math.max(1, Math.round((routes[route.name]?.rps ?? 2) / 2));
           entry.halfRate[route.name] = { ...(await measure(route.path, targetRps)), targetRps };
         }
+      }
+      if (memoryAtSize) {
+        memoryAtSize.afterLoadMb = (await server.memory()).rssMb;
+        log(`lookup: ${size} caches, RSS ${memoryAtSize.rssMb.toFixed(0)} MB after feed, ${memoryAtSize.afterLoadMb.toFixed(0)} MB after the lookup load`);
       }
       sizes.push(entry);
     }
