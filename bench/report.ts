@@ -23,7 +23,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** Holds each figure against the issue's targets; `pass: null` when the figure was not measured. */
 export function checkTargets(r: Pick<BenchResults, 'lookup' | 'ingest' | 'memory' | 'client'>): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const size = (n: number) => r.lookup.find((s) => s.caches === n);
+  const size = (n: number, registry = 'memory') => r.lookup.find((s) => s.caches === n && (s.registry ?? 'memory') === registry);
   for (const [caches, floor] of [
     [1000, 0.7],
     [10000, 0.4],
@@ -34,6 +34,15 @@ export function checkTargets(r: Pick<BenchResults, 'lookup' | 'ingest' | 'memory
       checks.push({ what: `${route} at ${caches} caches / bare`, target: `>= ${pct(floor)}`, value: pct(ratio), pass: ratio === null ? null : ratio >= floor });
     }
   }
+  const memoryLookup = size(1000)?.routes.api_nearest;
+  const redisLookup = size(1000, 'redis')?.routes.api_nearest;
+  const redisRatio = memoryLookup && redisLookup ? redisLookup.rps / memoryLookup.rps : null;
+  checks.push({
+    what: 'api_nearest at 1000 caches, Redis registry / memory registry',
+    target: '>= 50%',
+    value: pct(redisRatio),
+    pass: redisRatio === null ? null : redisRatio >= 0.5,
+  });
   const big = size(10000);
   for (const route of ['api_nearest', 'nearest_5', 'wpad']) {
     const half = big?.halfRate?.[route];
@@ -90,7 +99,7 @@ export function formatReport(r: BenchResults): string {
   for (const s of r.lookup) {
     const bare = s.routes.bare;
     rows.push([
-      `${s.caches} caches: bare`,
+      `${s.caches} caches${s.registry === 'redis' ? ' (Redis)' : ''}: bare`,
       fixed(s.bareRps, 0),
       '100%',
       '',

@@ -11,6 +11,8 @@ export interface RouteFigures extends LoadResult {
 
 export interface LookupSize {
   caches: number;
+  /** Registry the server ran with; absent means memory (the default). */
+  registry?: 'memory' | 'redis';
   /** Joins that brought the registry to this size (through RabbitMQ), and how long until visible. */
   fill: { heartbeats: number; visibleS: number; perSecond: number };
   /** Server memory just after filling, before load. */

@@ -23,6 +23,7 @@ import { countryCount, sampleWorldAddresses } from './world.js';
 
 const HARD_LIMIT_MS = 9 * 60_000;
 const PARTS = ['lookup', 'ingest', 'client'] as const;
+const REDIS_LOOKUP_SIZE = 1000;
 
 const { values } = parseArgs({
   options: {
@@ -89,6 +90,22 @@ if (only.has('lookup')) {
     const outcome = await runLookupBench({ load, caches, callers, settings: { ...settings, cpuProfileDir }, log });
     results.lookup = outcome.sizes;
     results.memory = outcome.memory;
+    // Issue 6: lookups in Redis mode are served from each replica's local view, so they should cost about
+    // what they cost in memory mode; one size block with the Redis registry shows it in the same run.
+    const redis = INGEST_MODES.find((m) => m.name === 'redis');
+    const missing = redis ? await redis.available() : 'no Redis mode';
+    if (redis && !missing) {
+      const redisOutcome = await runLookupBench({
+        load,
+        caches,
+        callers,
+        settings: { ...settings, sizes: [REDIS_LOOKUP_SIZE], cpuProfileDir, mode: redis, routes: ['api_nearest'] },
+        log,
+      });
+      results.lookup.push(...redisOutcome.sizes);
+    } else {
+      results.notes.push(`lookup with the Redis registry not measured: ${missing}`);
+    }
     results.notes.push(...loadGeneratorNotes(results.lookup, LOAD_GENERATOR_BUSY));
   } finally {
     load.close();

@@ -5,6 +5,7 @@ import { createFeeder, waitForCacheCount } from '../feed.js';
 import type { LookupSize, MemoryFigures, RouteFigures } from '../results.js';
 import { startServerProcess } from '../server-process.js';
 import { cacheHeartbeat, type WorldAddress } from '../world.js';
+import type { IngestMode } from './ingest.js';
 
 export interface LookupSettings {
   sizes: number[];
@@ -14,6 +15,10 @@ export interface LookupSettings {
   seed: number;
   amqpUrl: string;
   cpuProfileDir?: string | undefined;
+  /** Registry mode (default memory): its server arguments, and what to clean up after. */
+  mode?: IngestMode | undefined;
+  /** Route names to measure (default: every one of LOOKUP_ROUTES). */
+  routes?: readonly string[] | undefined;
 }
 
 /**
@@ -50,8 +55,13 @@ export async function runLookupBench(deps: {
 }): Promise<LookupOutcome> {
   const { load, settings, log } = deps;
   const exchange = `shoal-bench-${process.pid}-${Date.now().toString(36)}`;
+  const runId = `${process.pid}-${Date.now().toString(36)}`;
+  const routesToRun = LOOKUP_ROUTES.filter((r) => !settings.routes || settings.routes.includes(r.name));
   const server = await startServerProcess(
-    ['--amqp-url', settings.amqpUrl, '--exchange', exchange, '--trusted-proxies', '127.0.0.1', '--bench-route', '--log-level', 'info'],
+    [
+      '--amqp-url', settings.amqpUrl, '--exchange', exchange, '--trusted-proxies', '127.0.0.1', '--bench-route', '--log-level', 'info',
+      ...(settings.mode?.serverArgs(runId) ?? []),
+    ],
     { cpuProfileDir: settings.cpuProfileDir },
   );
   const feeder = await createFeeder(settings.amqpUrl, exchange);
@@ -85,7 +95,7 @@ export async function runLookupBench(deps: {
 
       const bareBefore = await measure(BARE_PATH);
       const routes: Record<string, RouteFigures> = {};
-      for (const route of LOOKUP_ROUTES) {
+      for (const route of routesToRun) {
         const r = await measure(route.path);
         routes[route.name] = { ...r, ratioToBare: null };
         log(`lookup: ${size} caches ${route.name}: ${Math.round(r.rps)}/s p99 ${r.p99Ms.toFixed(2)} ms, CPU server ${cores(r.cpu.server)} load ${cores(r.cpu.load)}`);
@@ -96,10 +106,10 @@ export async function runLookupBench(deps: {
       routes.bare = { ...bareAfter, ratioToBare: 1 };
       log(`lookup: ${size} caches bare: ${Math.round(bareBefore.rps)}/s before, ${Math.round(bareAfter.rps)}/s after, CPU server ${cores(bareAfter.cpu.server)} load ${cores(bareAfter.cpu.load)}`);
 
-      const entry: LookupSize = { caches: size, fill: { heartbeats: joins, visibleS: fill.visibleS, perSecond: joins / fill.visibleS }, memory: mem, bareRps, routes };
-      if (size === Math.max(...settings.sizes)) {
+      const entry: LookupSize = { caches: size, registry: settings.mode?.name === 'redis' ? 'redis' : 'memory', fill: { heartbeats: joins, visibleS: fill.visibleS, perSecond: joins / fill.visibleS }, memory: mem, bareRps, routes };
+      if (size === Math.max(...settings.sizes) && !settings.mode) {
         entry.halfRate = {};
-        for (const route of LOOKUP_ROUTES.filter((r) => r.headline)) {
+        for (const route of routesToRun.filter((r) => r.headline)) {
           const targetRps = Math.max(1, Math.round((routes[route.name]?.rps ?? 2) / 2));
           entry.halfRate[route.name] = { ...(await measure(route.path, targetRps)), targetRps };
         }
@@ -114,8 +124,9 @@ export async function runLookupBench(deps: {
   } catch (error) {
     throw new Error(`${(error as Error).message}\nserver output:\n${server.tail()}`);
   } finally {
-    await feeder.close();
     await server.stop();
+    await settings.mode?.cleanup?.(runId, feeder);
+    await feeder.close();
   }
 }
 

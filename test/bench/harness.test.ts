@@ -55,15 +55,16 @@ describe('bench statistics and report', () => {
     expect(formatTable(['what', 'n'], [['a', '1'], ['longer', '100']])).toBe('what      n\n------  ---\na         1\nlonger  100');
   });
 
+  const route = (rps: number, ratio: number) => ({ requests: 1, rps, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 2, p999Ms: 3, maxMs: 4, bytesPerResponse: 100, ratioToBare: ratio });
+  const size = (caches: number, ratio: number): LookupSize => ({
+    caches,
+    fill: { heartbeats: caches, visibleS: 1, perSecond: caches },
+    memory: { rssMb: 100, peakMb: 100 },
+    bareRps: 1000,
+    routes: { api_nearest: route(1000 * ratio, ratio), nearest_5: route(1000 * ratio, ratio), wpad: route(1000 * ratio, ratio) },
+  });
+
   it('holds figures against the targets, and says n/a for what was not measured', () => {
-    const route = (rps: number, ratio: number) => ({ requests: 1, rps, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 2, p999Ms: 3, maxMs: 4, bytesPerResponse: 100, ratioToBare: ratio });
-    const size = (caches: number, ratio: number): LookupSize => ({
-      caches,
-      fill: { heartbeats: caches, visibleS: 1, perSecond: caches },
-      memory: { rssMb: 100, peakMb: 100 },
-      bareRps: 1000,
-      routes: { api_nearest: route(1000 * ratio, ratio), nearest_5: route(1000 * ratio, ratio), wpad: route(1000 * ratio, ratio) },
-    });
     const checks = checkTargets({ lookup: [size(1000, 0.75), size(10000, 0.3)], ingest: [], memory: [{ caches: 10000, rssMb: 150, afterLoadMb: 300 }], client: [] });
     const by = (what: string) => checks.find((c) => c.what === what);
     expect(by('api_nearest at 1000 caches / bare')?.pass).toBe(true);
@@ -72,6 +73,18 @@ describe('bench statistics and report', () => {
     expect(by('server RSS at 10000 caches')?.pass).toBe(true);
     expect(checkTargets({ lookup: [], ingest: [], memory: [{ caches: 10000, rssMb: 210, afterLoadMb: 190 }], client: [] }).find((c) => c.what.startsWith('server RSS'))?.pass).toBe(false);
     expect(by('ingest (memory), heartbeats/s publish → visible')?.pass).toBeNull();
+    expect(by('api_nearest at 1000 caches, Redis registry / memory registry')?.pass).toBeNull();
+  });
+
+  it('compares lookups with the Redis registry against memory at the same size, not against the first block found', () => {
+    const memory = size(1000, 0.4);
+    const redis = (ratio: number): LookupSize => ({ ...size(1000, ratio), registry: 'redis' });
+    const ratioCheck = (lookup: LookupSize[]) =>
+      checkTargets({ lookup, ingest: [], memory: [], client: [] }).find((c) => c.what === 'api_nearest at 1000 caches, Redis registry / memory registry');
+    expect(ratioCheck([memory, redis(0.3)])).toMatchObject({ value: '75%', pass: true });
+    expect(ratioCheck([redis(0.1), memory])).toMatchObject({ value: '25%', pass: false });
+    // The memory block's own targets are not judged on the Redis block.
+    expect(checkTargets({ lookup: [redis(0.9), size(1000, 0.2)], ingest: [], memory: [], client: [] }).find((c) => c.what === 'api_nearest at 1000 caches / bare')?.pass).toBe(false);
   });
 });
 
