@@ -2,18 +2,7 @@
  * The benchmark's synthetic world: caches and callers spread over many countries. Pure and seeded, so
  * two runs load the server with the same heartbeats and the same callers.
  */
-
-/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom as createRandom } from '../shared/random.js';
 
 export interface WorldAddress {
   ip: string;

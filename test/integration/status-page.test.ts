@@ -9,6 +9,7 @@ import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { EXCHANGE_OPTIONS, HEARTBEAT_ROUTING_KEY } from '../../shared/amqp.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { originalHeartbeat, publishRaw, startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { createSeededRandom as seededRandom } from '../../shared/random.js';
 
 const rabbit = await rabbitAvailable();
 const chromium = await chromiumAvailable();
@@ -235,17 +236,6 @@ describe.runIf(rabbit && chromium)('status page in Chromium', () => {
     }
   });
 });
-
-/** mulberry32: a small seeded generator, so the 5,000-cache map is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latitude and longitude of places with research computing, for a plausible 5,000-cache map. */
 const SITES = [

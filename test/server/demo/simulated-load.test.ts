@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulatedLoad } from '../../../server/demo/simulated-load.js';
+import { createSeededRandom as seeded } from '../../../shared/random.js';
 
-/** mulberry32: a tiny seeded generator, so each walk is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function walk(samples: number, options: Partial<Parameters<typeof createSimulatedLoad>[0]> = {}): Promise<number[]> {
   const load = createSimulatedLoad({ maxLoad: 1000, band: { low: 0.2, high: 0.6 }, random: seeded(42), ...options });

@@ -3,18 +3,8 @@ import { createManualClock } from '../../../shared/clock.js';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/registry/types.js';
+import { createSeededRandom as createRandom } from '../../../shared/random.js';
 
-/** mulberry32: a seeded PRNG, so a failure can be replayed. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TTL_MS = 10_000;
 

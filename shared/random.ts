@@ -1,0 +1,15 @@
+/**
+ * A small seeded pseudo-random generator (mulberry32), uniform in [0, 1): the benchmark's synthetic
+ * world and the property tests use it so a run, or a failure, can be replayed from its seed.
+ * Not for anything security-related.
+ */
+export function createSeededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
