@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { commandFromTable, parseCommandLine } from '../shared/cli.js';
+import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { ConfigError, redactedConfig } from '../shared/config.js';
 import { toWire } from '../shared/heartbeat.js';
@@ -21,23 +21,18 @@ import { createSelfCheck } from './self-check.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 
-const program = commandFromTable({
+const cli = defineCli({
   name: 'shoal-agent',
   description: 'Shoal agent: runs beside a Squid/Varnish cache and publishes its load and location to the Shoal server over AMQP.',
   prefix: AGENT_ENV_PREFIX,
   table: agentConfigTable,
   configEnv: AGENT_CONFIG_ENV,
 });
+const { program } = cli;
 program.option('--once', 'publish one heartbeat and exit');
 program.option('--print', 'print the heartbeat that would be published, and exit without publishing');
 program.option('--check', 'run the self-check, print its result and the heartbeat it leads to, publish nothing; exit 0 if it passes, 1 if not');
-const { config, flags } = parseCommandLine(program, {
-  prefix: AGENT_ENV_PREFIX,
-  table: agentConfigTable,
-  argv: process.argv,
-  env: process.env,
-  configEnv: AGENT_CONFIG_ENV,
-});
+const { config, flags } = cli.parse(process.argv, process.env);
 
 const logger = createLogger({ name: 'shoal-agent', level: config.logLevel, fd: 2 });
 const clock = systemClock;

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { commandFromTable, parseCommandLine } from '../shared/cli.js';
+import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
 import { EXIT, exitCodeOf, runClient } from './client.js';
 import { CLIENT_CONFIG_ENV, CLIENT_ENV_PREFIX, clientConfigTable } from './config.js';
 
-const program = commandFromTable({
+const cli = defineCli({
   name: 'shoal-client',
   description:
     'Shoal client: asks the Shoal server for the nearest caches, verifies them, and writes them as CVMFS_HTTP_PROXY into the CVMFS configuration.',
@@ -13,6 +13,7 @@ const program = commandFromTable({
   table: clientConfigTable,
   configEnv: CLIENT_CONFIG_ENV,
 });
+const { program } = cli;
 program.option('-d, --dump', 'print the CVMFS_HTTP_PROXY value and write nothing');
 program.option('--json', 'print the whole decision as JSON (what the server said, what verified, what was written)');
 program.option('-f, --frontier', 'print FRONTIER_SERVER with the proxies merged in as (proxyurl=...), and write nothing');
@@ -22,13 +23,7 @@ program.addHelpText(
     `${EXIT.failed} failure (nothing usable, or writing/applying failed); ${EXIT.usage} bad option or config.\n` +
     'Example cron line: */30 * * * * root shoal-client --server http://shoal.example.org:8080',
 );
-const { config: parsed, flags } = parseCommandLine(program, {
-  prefix: CLIENT_ENV_PREFIX,
-  table: clientConfigTable,
-  argv: process.argv,
-  env: process.env,
-  configEnv: CLIENT_CONFIG_ENV,
-});
+const { config: parsed, flags } = cli.parse(process.argv, process.env);
 // The original client reads FRONTIER_SERVER from its environment; our own key wins when set.
 const config = Object.freeze({ ...parsed, frontierServer: parsed.frontierServer || (process.env.FRONTIER_SERVER ?? '') });
 

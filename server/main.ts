@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { commandFromTable, parseCommandLine } from '../shared/cli.js';
+import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { redactedConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
@@ -8,7 +8,7 @@ import { startServer } from './runtime.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 
-const program = commandFromTable({
+const cli = defineCli({
   name: 'shoal-server',
   description:
     'Shoal server: consumes cache heartbeats from RabbitMQ, keeps a TTL registry and answers VMs with the nearest, least loaded caches over HTTP.',
@@ -16,6 +16,7 @@ const program = commandFromTable({
   table: serverConfigTable,
   configEnv: SERVER_CONFIG_ENV,
 });
+const { program } = cli;
 program.addHelpText(
   'after',
   '\nRoutes: /api/v1/nearest, /api/v1/caches, /api/v1/export/wlcg-wpad, /api/v1/admin/... (with --admin-token),\n' +
@@ -23,13 +24,7 @@ program.addHelpText(
     '/wpad.dat, /proxy.pac, /cvmfs/<repo>/api/v1.0/geo/<client>/<servers>, /healthz, /readyz, /metrics.\n' +
     'See README.md for every option.',
 );
-const { config } = parseCommandLine(program, {
-  prefix: SERVER_ENV_PREFIX,
-  table: serverConfigTable,
-  argv: process.argv,
-  env: process.env,
-  configEnv: SERVER_CONFIG_ENV,
-});
+const { config } = cli.parse(process.argv, process.env);
 
 const logger = createLogger({ name: 'shoal-server', level: config.logLevel });
 logger.info({ config: redactedConfig(serverConfigTable, config) }, 'starting');

@@ -5,7 +5,7 @@ import { ConfigError, defaultOf, envName, kebab, loadConfig, type ConfigOf, type
  * Builds a commander program whose flags mirror a config table, with env names and defaults in --help,
  * so the table is the one place a key is declared.
  */
-export function commandFromTable(options: { name: string; description: string; prefix: string; table: ConfigTable; configEnv?: string }): Command {
+function commandFromTable(options: { name: string; description: string; prefix: string; table: ConfigTable; configEnv?: string }): Command {
   const program = new Command(options.name).description(options.description).allowExcessArguments(false);
   program.option('-c, --config <file>', `JSON config file (keys as below, in camelCase)${options.configEnv ? `; env ${options.configEnv}` : ''}`);
   for (const [key, spec] of Object.entries(options.table)) {
@@ -24,8 +24,29 @@ export function commandFromTable(options: { name: string; description: string; p
   return program;
 }
 
+export interface CliSpec<T extends ConfigTable> {
+  name: string;
+  description: string;
+  prefix: string;
+  table: T;
+  /** Env variable that names a JSON config file. */
+  configEnv?: string;
+}
+
+/**
+ * One program's command line from its config table: `program` to add flags and help text to, and
+ * `parse(argv, env)` for the frozen config (exits 2 with a clear message on a bad value).
+ */
+export function defineCli<T extends ConfigTable>(spec: CliSpec<T>): {
+  program: Command;
+  parse(argv: string[], env: NodeJS.ProcessEnv): { config: ConfigOf<T>; flags: Record<string, unknown> };
+} {
+  const program = commandFromTable(spec);
+  return { program, parse: (argv, env) => parseCommandLine(program, { ...spec, argv, env }) };
+}
+
 /** Parses argv and env into a config; prints a clear message and exits 2 on a bad value (CLI entry points only). */
-export function parseCommandLine<T extends ConfigTable>(
+function parseCommandLine<T extends ConfigTable>(
   program: Command,
   options: { prefix: string; table: T; argv: string[]; env: NodeJS.ProcessEnv; configEnv?: string },
 ): { config: ConfigOf<T>; flags: Record<string, unknown> } {

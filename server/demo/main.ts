@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { commandFromTable, parseCommandLine } from '../../shared/cli.js';
+import { defineCli } from '../../shared/cli.js';
 import { systemClock } from '../../shared/clock.js';
 import { redactUrl } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
@@ -9,7 +9,7 @@ import { startDemo, type RunningDemo } from './run-demo.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 
-const program = commandFromTable({
+const cli = defineCli({
   name: 'shoal-demo',
   description:
     'Shoal demo: the server on its embedded defaults plus simulated agents (the real agent code, simulated load) at 15 HEP computing sites. Ctrl-C stops it.',
@@ -17,13 +17,7 @@ const program = commandFromTable({
   table: demoConfigTable,
   configEnv: DEMO_CONFIG_ENV,
 });
-const { config } = parseCommandLine(program, {
-  prefix: DEMO_ENV_PREFIX,
-  table: demoConfigTable,
-  argv: process.argv,
-  env: process.env,
-  configEnv: DEMO_CONFIG_ENV,
-});
+const { config } = cli.parse(process.argv, process.env);
 
 // Logs go to stderr so the guide on stdout stays readable.
 const logger = createLogger({ name: 'shoal-demo', level: config.logLevel, fd: 2 });
