@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Under CI a JSON report too, from which .ci/run prints the plain 'N passed, N failed' closing line.
+    reporters: process.env.CI === 'true' ? ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]] : ['default'],
     // Integration files share the machine's RabbitMQ/Redis; two cores do not gain from more workers.
     maxWorkers: 2,
     minWorkers: 1,
