@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { AccessLevelSchema, CacheTypeSchema, UpstreamSchema } from '../shared/heartbeat.js';
 import { isValidCidr } from '../shared/ip.js';
@@ -102,6 +102,10 @@ export const agentConfigTable = {
 
 export type AgentConfig = ReturnType<typeof loadAgentConfig>;
 
+/** Rules across agent settings, reported at start like any bad value. */
+export const agentConfigChecks: ConfigChecks<typeof agentConfigTable> = (c) =>
+  c.keyId && !c.keyFile ? ['--key-id needs --key-file (SHOAL_AGENT_KEY_FILE): the secret to sign with'] : [];
+
 export function loadAgentConfig(input: ConfigInput) {
-  return loadConfig(AGENT_ENV_PREFIX, agentConfigTable, input);
+  return loadConfig(AGENT_ENV_PREFIX, agentConfigTable, input, agentConfigChecks);
 }

@@ -13,7 +13,7 @@ import { createAgent } from './agent.js';
 import { createAnnouncer } from './announce.js';
 import { announcementFor } from './announce-source.js';
 import { cacheManagerUrl, createCacheManagerFigures } from './cache-manager.js';
-import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigTable } from './config.js';
+import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigChecks, agentConfigTable } from './config.js';
 import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
 import { createPublisher } from './publisher.js';
@@ -27,6 +27,7 @@ const cli = defineCli({
   prefix: AGENT_ENV_PREFIX,
   table: agentConfigTable,
   configEnv: AGENT_CONFIG_ENV,
+  checks: agentConfigChecks,
 });
 const { program } = cli;
 program.option('--once', 'publish one heartbeat and exit');
@@ -75,7 +76,6 @@ let socketOptions: Record<string, unknown> | undefined;
 let signer: Signer | undefined;
 try {
   socketOptions = amqpSocketOptions(config);
-  if (config.keyId && !config.keyFile) throw new ConfigError('--key-id needs --key-file');
   if (config.keyId) signer = createSigner({ keyId: config.keyId, secret: readSecretFile(config.keyFile), clock });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

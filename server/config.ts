@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
+import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from '../shared/ip.js';
@@ -132,6 +132,10 @@ export const serverConfigTable = {
 
 export type ServerConfig = ReturnType<typeof loadServerConfig>;
 
+/** Rules across server settings, reported at start like any bad value. */
+export const serverConfigChecks: ConfigChecks<typeof serverConfigTable> = (c) =>
+  c.signatureMode !== 'off' && !c.keyringFile ? [`--signature-mode ${c.signatureMode} needs --keyring-file (SHOAL_KEYRING_FILE)`] : [];
+
 export function loadServerConfig(input: ConfigInput) {
-  return loadConfig(SERVER_ENV_PREFIX, serverConfigTable, input);
+  return loadConfig(SERVER_ENV_PREFIX, serverConfigTable, input, serverConfigChecks);
 }

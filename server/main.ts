@@ -3,7 +3,7 @@ import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { redactedConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
-import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigTable } from './config.js';
+import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigChecks, serverConfigTable } from './config.js';
 import { startServer } from './runtime.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -15,6 +15,7 @@ const cli = defineCli({
   prefix: SERVER_ENV_PREFIX,
   table: serverConfigTable,
   configEnv: SERVER_CONFIG_ENV,
+  checks: serverConfigChecks,
 });
 const { program } = cli;
 program.addHelpText(

@@ -47,8 +47,6 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, deps: { logger: Logger; clock: Clock; amqp?: boolean }): Promise<RunningServer> {
   const { logger, clock } = deps;
   const metrics = createMetrics();
-  // Bad security settings stop the start before anything is opened: a signed mode needs a valid keyring.
-  if (config.signatureMode !== 'off' && !config.keyringFile) throw new Error(`--signature-mode ${config.signatureMode} needs --keyring-file`);
   let keyring: Keyring | null = config.keyringFile ? loadKeyringFile(config.keyringFile, logger) : null;
   const socketOptions = amqpSocketOptions(config);
   const locality = createCoverageLocality(config.coverageFile, logger);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ConfigError, defaultOf, envName, kebab, loadConfig, type ConfigOf, type ConfigTable } from './config.js';
+import { ConfigError, defaultOf, envName, kebab, loadConfig, type ConfigChecks, type ConfigOf, type ConfigTable } from './config.js';
 
 /**
  * Builds a commander program whose flags mirror a config table, with env names and defaults in --help,
@@ -31,6 +31,8 @@ export interface CliSpec<T extends ConfigTable> {
   table: T;
   /** Env variable that names a JSON config file. */
   configEnv?: string;
+  /** Rules across settings, reported like any bad value. */
+  checks?: ConfigChecks<T>;
 }
 
 /**
@@ -48,13 +50,13 @@ export function defineCli<T extends ConfigTable>(spec: CliSpec<T>): {
 /** Parses argv and env into a config; prints a clear message and exits 2 on a bad value (CLI entry points only). */
 function parseCommandLine<T extends ConfigTable>(
   program: Command,
-  options: { prefix: string; table: T; argv: string[]; env: NodeJS.ProcessEnv; configEnv?: string },
+  options: { prefix: string; table: T; argv: string[]; env: NodeJS.ProcessEnv; configEnv?: string; checks?: ConfigChecks<T> },
 ): { config: ConfigOf<T>; flags: Record<string, unknown> } {
   program.parse(options.argv);
   const flags = program.opts();
   const configFile = (flags.config as string | undefined) ?? (options.configEnv ? options.env[options.configEnv] : undefined);
   try {
-    return { config: loadConfig(options.prefix, options.table, { env: options.env, flags, configFile }), flags };
+    return { config: loadConfig(options.prefix, options.table, { env: options.env, flags, configFile }, options.checks), flags };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${program.name()}: ${error.message}\nSee ${program.name()} --help.\n`);

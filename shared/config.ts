@@ -89,7 +89,10 @@ export interface ConfigInput {
 }
 
 /** Builds the frozen config, or throws a ConfigError naming every bad key, where it came from and what was expected. */
-export function loadConfig<T extends ConfigTable>(prefix: string, table: T, input: ConfigInput): ConfigOf<T> {
+/** Rules across settings (e.g. one needs another); each broken rule is one message naming the flags. */
+export type ConfigChecks<T extends ConfigTable> = (config: ConfigOf<T>) => string[];
+
+export function loadConfig<T extends ConfigTable>(prefix: string, table: T, input: ConfigInput, checks?: ConfigChecks<T>): ConfigOf<T> {
   const sources = new Map<string, Source>();
   if (input.configFile) {
     for (const [key, value] of Object.entries(readConfigFile(input.configFile, table))) sources.set(key, { value, from: `${input.configFile}: ${key}` });
@@ -116,6 +119,7 @@ export function loadConfig<T extends ConfigTable>(prefix: string, table: T, inpu
       problems.push(`  ${where}: ${parsed.error.issues.map((i) => i.message).join('; ')}${got}`);
     }
   }
+  if (problems.length === 0 && checks) problems.push(...checks(result as ConfigOf<T>).map((p) => `  ${p}`));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return Object.freeze(result) as ConfigOf<T>;
 }

@@ -31,3 +31,13 @@ describe('agent config: self-check and cache manager keys', () => {
     expect(() => load(flags)).toThrow(message);
   });
 });
+
+describe('agent config: rules across settings', () => {
+  it('refuses --key-id without --key-file, as a config error naming both', () => {
+    const load = (flags: Record<string, unknown>) => loadAgentConfig({ env: {}, flags });
+    expect(() => load({ keyId: 'uvic-1' })).toThrow(ConfigError);
+    expect(() => load({ keyId: 'uvic-1' })).toThrow('--key-id needs --key-file');
+    expect(load({ keyId: 'uvic-1', keyFile: '/etc/shoal/agent.key' }).keyId).toBe('uvic-1');
+    expect(load({}).keyId).toBe('');
+  });
+});
