@@ -1,3 +1,4 @@
+import { asciiJson } from './ascii-json.js';
 import { pyDumps, pyKey, type PyValue } from './python-json.js';
 
 /**
@@ -20,10 +21,10 @@ export interface FieldSyntax {
   separator: string;
 }
 
-/** `JSON.stringify`'s compact form. */
+/** `JSON.stringify`'s compact form, ASCII only (see ascii-json.ts). */
 export const JSON_FIELDS: FieldSyntax = {
-  key: (name) => `${JSON.stringify(name)}:`,
-  value: (v) => JSON.stringify(v) as string,
+  key: (name) => `${asciiJson(JSON.stringify(name))}:`,
+  value: (v) => asciiJson(JSON.stringify(v) as string),
   separator: ',',
 };
 
@@ -64,10 +65,14 @@ export function buildTemplate(obj: Record<string, unknown>, holes: readonly stri
   return { holes, parts };
 }
 
-/** The template's text with `values` (already serialised, in hole order) in its holes. */
+/**
+ * The template's text with `values` (already serialised, in hole order) in its holes. Joined, not
+ * concatenated: `+` builds a tree of string pieces that Node must copy into one flat string before it
+ * can measure or write an answer, which cost more than the filling itself (see "Benchmarks" in README).
+ */
 export function fillTemplate(template: ObjectTemplate, values: readonly string[]): string {
   const { parts } = template;
-  let out = parts[0] as string;
-  for (let i = 0; i < values.length; i++) out += (values[i] as string) + (parts[i + 1] as string);
-  return out;
+  const out: string[] = [parts[0] as string];
+  for (let i = 0; i < values.length; i++) out.push(values[i] as string, parts[i + 1] as string);
+  return out.join('');
 }

@@ -1,3 +1,5 @@
+import { asciiJson } from './ascii-json.js';
+
 /**
  * Serialises like Python's `json.dumps` with default separators (`", "` and `": "`) and
  * `ensure_ascii`: deployed original clients parse the legacy routes' text with regular expressions.
@@ -27,6 +29,13 @@ export function pyFloatText(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
   if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  // Where both print plain decimals (JavaScript does from 1e-7 to 1e21) they print the same shortest
+  // digits; Python only adds ".0" to a whole number. Every legacy answer prints a score this way.
+  const size = Math.abs(n);
+  if (size >= 1e-4 && size < 1e16) {
+    const text = String(n);
+    return text.includes('.') ? text : `${text}.0`;
+  }
   const [mantissa, expText] = n.toExponential().split('e') as [string, string];
   const exp = Number(expText);
   if (exp < -4 || exp >= 16) {
@@ -53,5 +62,5 @@ export function pyKey(s: string): string {
 
 function pyString(s: string): string {
   // JSON.stringify escapes like Python except for non-ASCII, which ensure_ascii writes as \uXXXX.
-  return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return asciiJson(JSON.stringify(s));
 }

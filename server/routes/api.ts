@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { asciiJson } from '../ascii-json.js';
 import { formatCvmfsProxy, formatFrontierProxies, proxyUrl } from '../../shared/proxy-string.js';
 import { badParameters } from '../errors.js';
 import { resolveCaller } from '../caller.js';
@@ -47,10 +48,12 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     deps.metrics.lookups.inc({ route: 'api_nearest', outcome: result.caches.length > 0 ? (result.caches.some((r) => r.degraded) ? 'degraded' : 'found') : 'empty' });
     if (q.format !== 'json') return textResponse(q.format, result);
     const now = deps.clock.now();
-    // JSON.stringify({ caller, note, caches: result.caches.map(rankedView) }) with each cache's fixed part serialised once.
-    let caches = '';
-    for (const r of result.caches) caches += (caches === '' ? '' : ',') + views.rankedJson(r, now);
-    return fastResponse(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(result.note)},"caches":[${caches}]}`, JSON_HEADERS);
+    // asciiJson(JSON.stringify({ caller, note, caches: result.caches.map(rankedView) })), each cache's fixed part serialised once.
+    // Joined, not concatenated: see fillTemplate.
+    const out = [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(result.note)},"caches":[`)];
+    result.caches.forEach((r, i) => out.push(i === 0 ? '' : ',', views.rankedJson(r, now)));
+    out.push(']}');
+    return fastResponse(out.join(''), JSON_HEADERS);
   });
 
   app.get('/caches', (c) => {

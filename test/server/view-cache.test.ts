@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asciiJson } from '../../server/ascii-json.js';
 import { legacyBody, legacyBodyText, legacyEntry } from '../../server/legacy-view.js';
 import type { RankedCache } from '../../server/lookup.js';
 import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS } from '../../server/object-template.js';
@@ -14,7 +15,7 @@ describe('object templates', () => {
   const obj = { a: 1, b: 'x,"y"', c: null, skip: undefined, d: [1, { e: true }], f: 2.5, g: 'Zürich' };
 
   it.each([
-    ['JSON', JSON_FIELDS, (o: object) => JSON.stringify(o)],
+    ['JSON', JSON_FIELDS, (o: object) => asciiJson(JSON.stringify(o))],
     ['Python', PYTHON_FIELDS, (o: object) => pyDumps(JSON.parse(JSON.stringify(o)) as never)],
   ] as const)('%s: filling the holes gives what serialising the whole object gives', (_name, syntax, whole) => {
     const template = buildTemplate(obj, ['b', 'f'], syntax);
@@ -49,7 +50,7 @@ describe('view cache: each entry serialised once, never stale', () => {
   ];
   const expectSame = (views: ReturnType<typeof createViewCache>, entry: CacheEntry) => {
     for (const r of rankings(entry)) {
-      expect(views.rankedJson(r, clock().now())).toBe(JSON.stringify(rankedView(r, clock().now())));
+      expect(views.rankedJson(r, clock().now())).toBe(asciiJson(JSON.stringify(rankedView(r, clock().now()))));
       expect(views.legacyPython(r)).toBe(pyDumps(legacyEntry(r.entry, r)));
     }
   };
