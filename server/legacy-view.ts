@@ -60,10 +60,11 @@ export function legacyBody(entries: PyValue[]): string {
   return legacyBodyText(entries.map(pyDumps));
 }
 
-/** `legacyBody` of entries already serialised with `pyDumps`. */
+/** `legacyBody` of entries already serialised with `pyDumps` (joined into one flat string: see `fillTemplate`). */
 export function legacyBodyText(entries: readonly string[]): string {
   if (entries.length === 0) return 'null';
-  let out = '{';
-  for (let i = 0; i < entries.length; i++) out += `${i === 0 ? '' : ', '}"${i}": ${entries[i] as string}`;
-  return `${out}}`;
+  const out: string[] = ['{'];
+  for (let i = 0; i < entries.length; i++) out.push(i === 0 ? '"0": ' : `, "${i}": `, entries[i] as string);
+  out.push('}');
+  return out.join('');
 }

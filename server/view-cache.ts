@@ -3,7 +3,7 @@ import type { RankedCache } from './lookup.js';
 import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './object-template.js';
 import { pyDumps } from './python-json.js';
 import type { CacheEntry } from './registry/types.js';
-import { RANKED_HOLES, rankedFields, rankedView } from './views.js';
+import { RANKED_HOLES, rankedMeasures, rankedView } from './views.js';
 
 /**
  * Serialised views of ranked caches, with everything that depends on the entry alone serialised once per
@@ -12,26 +12,43 @@ import { RANKED_HOLES, rankedFields, rankedView } from './views.js';
  * it go with the entry.
  */
 export interface ViewCache {
-  /** `JSON.stringify(rankedView(r, nowMs))`. */
+  /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))`. */
   rankedJson(r: RankedCache, nowMs: number): string;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
   legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local'>): string;
 }
 
+/**
+ * A ranked template holds, besides the entry, how one lookup saw the cache (`RankedCache` fields that are
+ * not measures); a lookup that sees it the same way (nearly all do) fills only the measures.
+ */
+interface RankedTemplate extends ObjectTemplate {
+  readonly seen: Pick<RankedCache, 'host' | 'site' | 'degraded' | 'maxLoad'>;
+}
+
+const sameView = (a: RankedTemplate['seen'], r: RankedCache) => a.host === r.host && a.site === r.site && a.degraded === r.degraded && a.maxLoad === r.maxLoad;
+
+/** `JSON.stringify` of the measures, whose numbers are always finite (what `JSON.stringify` writes for them is `String`). */
+const jsonNumber = (n: number | null) => (n === null || !Number.isFinite(n) ? 'null' : String(n));
+
 export function createViewCache(): ViewCache {
-  const ranked = new WeakMap<CacheEntry, ObjectTemplate>();
+  // Usually one template per entry; a cache that callers inside and outside its site both see has two.
+  const ranked = new WeakMap<CacheEntry, RankedTemplate[]>();
   const legacy = new WeakMap<CacheEntry, ObjectTemplate>();
   return {
     rankedJson(r, nowMs) {
-      let template = ranked.get(r.entry);
+      let templates = ranked.get(r.entry);
+      let template = templates?.find((t) => sameView(t.seen, r));
       if (!template) {
-        template = buildTemplate(rankedView(r, nowMs), RANKED_HOLES, JSON_FIELDS);
-        ranked.set(r.entry, template);
+        const seen = { host: r.host, site: r.site, degraded: r.degraded, maxLoad: r.maxLoad };
+        template = { ...buildTemplate(rankedView(r, nowMs), RANKED_HOLES, JSON_FIELDS), seen };
+        if (!templates) ranked.set(r.entry, (templates = []));
+        // Bounded: a cache seen more ways than this is rare and rebuilding its text is only slower.
+        if (templates.length >= 4) templates.shift();
+        templates.push(template);
       }
-      const fields = rankedFields(r, nowMs);
-      const values: string[] = [];
-      for (const hole of RANKED_HOLES) values.push(JSON.stringify(fields[hole]));
-      return fillTemplate(template, values);
+      const m = rankedMeasures(r, nowMs);
+      return fillTemplate(template, [String(m.last_heartbeat_age_s), jsonNumber(m.distance_km), jsonNumber(m.score), m.local ? 'true' : 'false']);
     },
     legacyPython(r) {
       let template = legacy.get(r.entry);

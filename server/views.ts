@@ -50,24 +50,39 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
   };
 }
 
-/** The fields of a ranked cache that depend on the caller, the lookup or the time (the rest depends on the entry alone). */
+/** The fields of a ranked cache that change from one lookup to the next (time, distance, cost, locality). */
+export function rankedMeasures(r: RankedCache, nowMs: number) {
+  return {
+    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - r.entry.lastActiveMs) / 1000)),
+    distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
+    score: Math.round(r.score * 1e6) / 1e6,
+    local: r.local,
+  };
+}
+
+/** `rankedMeasures` in the order `rankedView` writes them: the holes of its serialisation template. */
+export const RANKED_HOLES = ['last_heartbeat_age_s', 'distance_km', 'score', 'local'] as const;
+
+/**
+ * What a ranked cache adds to (or changes in) `cacheView`: the measures, and the fields that depend on
+ * how this lookup sees the cache (the address to use, its site, whether it is degraded, its max load),
+ * which stay the same from one lookup to the next for nearly every cache.
+ */
 export function rankedFields(r: RankedCache, nowMs: number) {
+  const m = rankedMeasures(r, nowMs);
   return {
     // The address for this caller: a `private` cache's private address inside its own site.
     proxy: proxyUrl(r.host, r.entry.heartbeat.cachePort),
     site: r.site ?? r.entry.heartbeat.site ?? null,
-    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - r.entry.lastActiveMs) / 1000)),
+    last_heartbeat_age_s: m.last_heartbeat_age_s,
     address: r.host,
     degraded: r.degraded,
-    distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
-    score: Math.round(r.score * 1e6) / 1e6,
-    local: r.local,
+    distance_km: m.distance_km,
+    score: m.score,
+    local: m.local,
     effective_max_load: r.maxLoad,
   };
 }
-
-/** `RANKED_HOLES` in the order `rankedView` writes them (fields of `cacheView` keep their place). */
-export const RANKED_HOLES = ['proxy', 'site', 'last_heartbeat_age_s', 'address', 'degraded', 'distance_km', 'score', 'local', 'effective_max_load'] as const;
 
 export function rankedView(r: RankedCache, nowMs: number) {
   return { ...cacheView(r.entry, nowMs), ...rankedFields(r, nowMs) };
