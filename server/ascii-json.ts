@@ -10,6 +10,6 @@ export function asciiJson(text: string): string {
   return NON_ASCII.test(text) ? text.replace(NON_ASCII_ALL, escape) : text;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-const NON_ASCII_ALL = /[^\x00-\x7f]/g;
+const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII_ALL = /[\u0080-\uffff]/g;
 const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
