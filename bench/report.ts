@@ -91,6 +91,18 @@ export function loadGeneratorNotes(lookup: readonly LookupSize[], busy: number):
   return notes;
 }
 
+/**
+ * Per size, what `caller_only` (finding the caller, then bare's body) reached of bare: no lookup can do
+ * better, so it reads beside the ratio targets.
+ */
+export function ceilingNotes(lookup: readonly LookupSize[]): string[] {
+  return lookup.flatMap((s) => {
+    const ceiling = s.routes.caller_only?.ratioToBare;
+    if (ceiling === undefined || ceiling === null) return [];
+    return [`${s.caches} caches: caller_only reached ${pct(ceiling)} of bare: finding the caller alone (trusted X-Forwarded-For, GeoIP, site networks) leaves any lookup at most that`];
+  });
+}
+
 export function formatReport(r: BenchResults): string {
   const out: string[] = [];
   out.push(`Shoal bench "${r.name}": ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadAverageStart.map((l) => l.toFixed(1)).join(' ')} at start`);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createSilentLogger } from '../shared/logger.js';
 import { bundledGeoIpPath, openGeoIp } from '../server/geoip.js';
 import { startLoadGenerator } from './load.js';
-import { checkTargets, formatReport, loadGeneratorNotes } from './report.js';
+import { ceilingNotes, checkTargets, formatReport, loadGeneratorNotes } from './report.js';
 import type { BenchResults } from './results.js';
 import { runClientBench } from './scenarios/client.js';
 import { INGEST_MODES, runIngestBench } from './scenarios/ingest.js';
@@ -106,7 +106,7 @@ if (only.has('lookup')) {
     } else {
       results.notes.push(`lookup with the Redis registry not measured: ${missing}`);
     }
-    results.notes.push(...loadGeneratorNotes(results.lookup, LOAD_GENERATOR_BUSY));
+    results.notes.push(...ceilingNotes(results.lookup), ...loadGeneratorNotes(results.lookup, LOAD_GENERATOR_BUSY));
   } finally {
     load.close();
   }

@@ -31,7 +31,7 @@ export function createServer(deps: ServerDeps): Hono {
   app.use(requestLimits());
   app.route('/', createHealthRoutes(deps));
   app.route('/', createMetricsRoutes(deps));
-  if (deps.benchRoute) app.route('/bench', createBenchRoutes());
+  if (deps.benchRoute) app.route('/bench', createBenchRoutes(deps));
   app.route('/api/v1', createApiRoutes(deps));
   app.route('/api/v1/export', createExportRoutes(deps));
   if (deps.adminToken) {

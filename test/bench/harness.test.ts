@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCpuSeconds } from '../../bench/cpu.js';
-import { checkTargets, cpuMicros, formatTable, loadGeneratorNotes } from '../../bench/report.js';
+import { ceilingNotes, checkTargets, cpuMicros, formatTable, loadGeneratorNotes } from '../../bench/report.js';
 import type { LookupSize } from '../../bench/results.js';
 import { quantileSorted, summariseLatencies } from '../../bench/stats.js';
 import { cacheHeartbeat, countryCount, sampleWorldAddresses, sentinelHeartbeat } from '../../bench/world.js';
@@ -109,6 +109,13 @@ describe('bench CPU accounting', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain('1000 caches');
     expect(notes[0]).toContain('bare (load generator 97%');
+  });
+
+  it('notes what caller_only reached of bare, where it was measured', () => {
+    const figures = (ratioToBare: number) => ({ requests: 1, rps: 1, non2xx: 0, errors: 0, timeouts: 0, meanMs: 1, p50Ms: 1, p99Ms: 1, p999Ms: 1, maxMs: 1, bytesPerResponse: 100, ratioToBare });
+    const size = (caches: number, routes: LookupSize['routes']): LookupSize => ({ caches, fill: { heartbeats: caches, visibleS: 1, perSecond: caches }, memory: { rssMb: 100, peakMb: 100 }, bareRps: 1, routes });
+    const notes = ceilingNotes([size(100, { bare: figures(1) }), size(1000, { bare: figures(1), caller_only: figures(0.734) })]);
+    expect(notes).toEqual([expect.stringMatching(/^1000 caches: caller_only reached 73% of bare/)]);
   });
 });
 
