@@ -1,3 +1,4 @@
+import { asciiJson } from './ascii-json.js';
 import type { ServerDeps } from './deps.js';
 import type { Caller, LookupQuery } from './lookup.js';
 import { fastResponse } from './fast-response.js';
@@ -20,7 +21,8 @@ export function pacForCaller(
       : [];
   const cvmfs = proxies('cvmfs');
   const frontier = proxies('frontier');
-  const where = caller.locatedBy === 'unknown' ? 'location unknown' : `located by ${caller.locatedBy}${caller.geo?.city ? ` (${caller.geo.city})` : ''}`;
+  // The city as \uXXXX escapes where it is not ASCII: the whole file then takes Node's fast path (see ascii-json.ts).
+  const where = caller.locatedBy === 'unknown' ? 'location unknown' : `located by ${caller.locatedBy}${caller.geo?.city ? ` (${asciiJson(caller.geo.city)})` : ''}`;
   const body = pacBody(
     { cvmfs, frontier },
     { direct: deps.pacDirect ?? true, loadbalance: query.loadbalance, comment: `for ${caller.ip ?? 'an unknown address'}, ${where}` },

@@ -47,6 +47,13 @@ describe('PAC files (/proxy.pac, /wpad.dat)', () => {
     expect(await find(OTHER_URL)).toBe('DIRECT');
   });
 
+  it('is ASCII: a caller city like Córdoba is written with \\u escapes in its comment', async () => {
+    const { body } = await pacOf(server, '/proxy.pac?ip=200.16.16.1');
+    expect(body).toContain('located by geoip (C\\u00f3rdoba)');
+    expect(body).toMatch(/^[^\u0080-\uffff]*$/);
+    expect(await engine(body)(CVMFS_URL)).toMatch(/^PROXY .*; DIRECT$/);
+  });
+
   it('serves the same file at /wpad.dat, the original route', async () => {
     const wpad = await pacOf(server, `/wpad.dat?ip=${PLACES.cern}`);
     const pac = await pacOf(server, `/proxy.pac?ip=${PLACES.cern}`);
