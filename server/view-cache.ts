@@ -28,8 +28,8 @@ interface RankedTemplate extends ObjectTemplate {
 
 const sameView = (a: RankedTemplate['seen'], r: RankedCache) => a.host === r.host && a.site === r.site && a.degraded === r.degraded && a.maxLoad === r.maxLoad;
 
-/** `JSON.stringify` of the measures, whose numbers are always finite (what `JSON.stringify` writes for them is `String`). */
-const jsonNumber = (n: number | null) => (n === null || !Number.isFinite(n) ? 'null' : String(n));
+/** `JSON.stringify` of a measure (a number, a boolean or null), without its general machinery. */
+const jsonScalar = (v: number | boolean | null) => (typeof v === 'number' && !Number.isFinite(v) ? 'null' : String(v));
 
 export function createViewCache(): ViewCache {
   // Usually one template per entry; a cache that callers inside and outside its site both see has two.
@@ -48,7 +48,7 @@ export function createViewCache(): ViewCache {
         templates.push(template);
       }
       const m = rankedMeasures(r, nowMs);
-      return fillTemplate(template, [String(m.last_heartbeat_age_s), jsonNumber(m.distance_km), jsonNumber(m.score), m.local ? 'true' : 'false']);
+      return fillTemplate(template, RANKED_HOLES.map((hole) => jsonScalar(m[hole])));
     },
     legacyPython(r) {
       let template = legacy.get(r.entry);
