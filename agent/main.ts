@@ -35,7 +35,7 @@ program.option('--print', 'print the heartbeat that would be published, and exit
 program.option('--check', 'run the self-check, print its result and the heartbeat it leads to, publish nothing; exit 0 if it passes, 1 if not');
 const { config, flags } = cli.parse(process.argv, process.env);
 
-const logger = createLogger({ name: 'shoal-agent', level: config.logLevel, fd: 2 });
+const logger = createLogger({ name: 'shoal-agent', level: config.logLevel, fd: 2, buffered: true });
 const clock = systemClock;
 
 const iface = config.interface || (await defaultRouteInterface()) || 'lo';

@@ -27,7 +27,7 @@ program.addHelpText(
 );
 const { config } = cli.parse(process.argv, process.env);
 
-const logger = createLogger({ name: 'shoal-server', level: config.logLevel });
+const logger = createLogger({ name: 'shoal-server', level: config.logLevel, buffered: true });
 logger.info({ config: redactedConfig(serverConfigTable, config) }, 'starting');
 
 let running;

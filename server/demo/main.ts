@@ -20,7 +20,7 @@ const cli = defineCli({
 const { config } = cli.parse(process.argv, process.env);
 
 // Logs go to stderr so the guide on stdout stays readable.
-const logger = createLogger({ name: 'shoal-demo', level: config.logLevel, fd: 2 });
+const logger = createLogger({ name: 'shoal-demo', level: config.logLevel, fd: 2, buffered: true });
 console.log(`Starting the Shoal demo (waiting up to ${config.connectTimeout} s for RabbitMQ at ${String(redactUrl(config.amqpUrl))})...`);
 
 const started: Promise<RunningDemo> = startDemo(config, { logger, clock: systemClock, random: Math.random }).catch((error: NodeJS.ErrnoException) => {
