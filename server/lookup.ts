@@ -132,6 +132,15 @@ export function createLookupService(deps: LookupDeps): LookupService {
     return index;
   };
 
+  // Per-cell working arrays, reused by every lookup (a lookup runs to the end before the next starts). A
+  // typed array of this size lives outside the JS heap: one per lookup meant a malloc, a free and the
+  // collector's bookkeeping of both on every request.
+  let scratch = { bounds: new Float64Array(0), distancePart: new Float64Array(0) };
+  const cellScratch = (count: number) => {
+    if (scratch.bounds.length < count) scratch = { bounds: new Float64Array(count), distancePart: new Float64Array(count) };
+    return scratch;
+  };
+
   const candidatesFor = (query: LookupQuery, unit: UnitVector | null, sites: SiteIndex, relaxed: boolean): Candidate[] => {
     const out: Candidate[] = [];
     const view = registry.snapshot();
@@ -186,8 +195,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
     // make the answer does not depend on the order they are visited in; the candidates are handed to the
     // ranking in index order, as the full scan does, so equal costs break ties as before.
     const { cells } = index;
-    const bounds = new Float64Array(cells.count);
-    const distancePart = new Float64Array(cells.count);
+    const { bounds, distancePart } = cellScratch(cells.count);
     for (let c = 0; c < cells.count; c++) {
       if (((cells.anyFlags[c] as number) & need) !== need) bounds[c] = Infinity;
       else {
