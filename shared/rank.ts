@@ -52,9 +52,14 @@ export function rankCaches<T extends Rankable>(candidates: Iterable<T>, count: n
   for (const item of candidates) {
     const entry = { item, cost: cacheCost(item, weights) };
     if (top.length === count && !before(entry, top[top.length - 1] as Ranked<T>)) continue;
+    // Insertion by hand: `splice` is a builtin call per candidate, dearer than moving a few slots.
     let i = top.length;
-    while (i > 0 && before(entry, top[i - 1] as Ranked<T>)) i--;
-    top.splice(i, 0, entry);
+    top.push(entry);
+    while (i > 0 && before(entry, top[i - 1] as Ranked<T>)) {
+      top[i] = top[i - 1] as Ranked<T>;
+      i--;
+    }
+    top[i] = entry;
     if (top.length > count) top.pop();
   }
   return top;
@@ -78,8 +83,12 @@ export function createCostCutoff(count: number): CostCutoff {
       if (count <= 0) return;
       if (best.length === count && cost >= (best[count - 1] as number)) return;
       let i = best.length;
-      while (i > 0 && (best[i - 1] as number) > cost) i--;
-      best.splice(i, 0, cost);
+      best.push(cost);
+      while (i > 0 && (best[i - 1] as number) > cost) {
+        best[i] = best[i - 1] as number;
+        i--;
+      }
+      best[i] = cost;
       if (best.length > count) best.pop();
     },
     value: () => (count <= 0 ? -Infinity : best.length < count ? Infinity : (best[count - 1] as number)),
