@@ -14,7 +14,8 @@ export function createDrainList(): DrainList {
   return {
     drain: (id) => void drained.add(id),
     undrain: (id) => drained.delete(id),
-    has: (id) => drained.has(id),
+    // Asked for every cache a lookup considers; nearly always nothing is drained, and then no id is hashed.
+    has: (id) => drained.size > 0 && drained.has(id),
     ids: () => [...drained].sort(),
   };
 }
