@@ -75,8 +75,14 @@ export function buildTemplate(obj: Record<string, unknown>, holes: readonly stri
  * can measure or write an answer, which cost more than the filling itself (see "Benchmarks" in README).
  */
 export function fillTemplate(template: ObjectTemplate, values: readonly string[]): string {
-  const { parts } = template;
-  const out: string[] = [parts[0] as string];
-  for (let i = 0; i < values.length; i++) out.push(values[i] as string, parts[i + 1] as string);
+  const out: string[] = [];
+  appendFilled(out, template, values);
   return out.join('');
+}
+
+/** `fillTemplate`'s pieces pushed onto `out`: an answer of several objects is then joined once, not once per object. */
+export function appendFilled(out: string[], template: ObjectTemplate, values: readonly string[]): void {
+  const { parts } = template;
+  out.push(parts[0] as string);
+  for (let i = 0; i < values.length; i++) out.push(values[i] as string, parts[i + 1] as string);
 }

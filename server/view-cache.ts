@@ -1,6 +1,6 @@
 import { LEGACY_HOLES, legacyDistance, legacyEntry, legacyLocal } from './legacy-view.js';
 import type { RankedCache } from './lookup.js';
-import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './object-template.js';
+import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './object-template.js';
 import { pyDumps } from './python-json.js';
 import type { CacheEntry } from './registry/types.js';
 import { RANKED_HOLES, rankedMeasures, rankedView } from './views.js';
@@ -14,6 +14,8 @@ import { RANKED_HOLES, rankedMeasures, rankedView } from './views.js';
 export interface ViewCache {
   /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))`. */
   rankedJson(r: RankedCache, nowMs: number): string;
+  /** `rankedJson`'s text pushed onto `out` in pieces, for an answer joined once. */
+  appendRankedJson(out: string[], r: RankedCache, nowMs: number): void;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
   legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local'>): string;
 }
@@ -35,20 +37,29 @@ export function createViewCache(): ViewCache {
   // Usually one template per entry; a cache that callers inside and outside its site both see has two.
   const ranked = new WeakMap<CacheEntry, RankedTemplate[]>();
   const legacy = new WeakMap<CacheEntry, ObjectTemplate>();
+  const rankedTemplate = (r: RankedCache, nowMs: number): RankedTemplate => {
+    let templates = ranked.get(r.entry);
+    let template = templates?.find((t) => sameView(t.seen, r));
+    if (!template) {
+      const seen = { host: r.host, site: r.site, degraded: r.degraded, maxLoad: r.maxLoad };
+      template = { ...buildTemplate(rankedView(r, nowMs), RANKED_HOLES, JSON_FIELDS), seen };
+      if (!templates) ranked.set(r.entry, (templates = []));
+      // Bounded: a cache seen more ways than this is rare and rebuilding its text is only slower.
+      if (templates.length >= 4) templates.shift();
+      templates.push(template);
+    }
+    return template;
+  };
+  const rankedValues = (r: RankedCache, nowMs: number) => {
+    const m = rankedMeasures(r, nowMs);
+    return RANKED_HOLES.map((hole) => jsonScalar(m[hole]));
+  };
   return {
     rankedJson(r, nowMs) {
-      let templates = ranked.get(r.entry);
-      let template = templates?.find((t) => sameView(t.seen, r));
-      if (!template) {
-        const seen = { host: r.host, site: r.site, degraded: r.degraded, maxLoad: r.maxLoad };
-        template = { ...buildTemplate(rankedView(r, nowMs), RANKED_HOLES, JSON_FIELDS), seen };
-        if (!templates) ranked.set(r.entry, (templates = []));
-        // Bounded: a cache seen more ways than this is rare and rebuilding its text is only slower.
-        if (templates.length >= 4) templates.shift();
-        templates.push(template);
-      }
-      const m = rankedMeasures(r, nowMs);
-      return fillTemplate(template, RANKED_HOLES.map((hole) => jsonScalar(m[hole])));
+      return fillTemplate(rankedTemplate(r, nowMs), rankedValues(r, nowMs));
+    },
+    appendRankedJson(out, r, nowMs) {
+      appendFilled(out, rankedTemplate(r, nowMs), rankedValues(r, nowMs));
     },
     legacyPython(r) {
       let template = legacy.get(r.entry);

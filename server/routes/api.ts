@@ -51,7 +51,10 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     // asciiJson(JSON.stringify({ caller, note, caches: result.caches.map(rankedView) })), each cache's fixed part serialised once.
     // Joined, not concatenated: see fillTemplate.
     const out = [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(result.note)},"caches":[`)];
-    result.caches.forEach((r, i) => out.push(i === 0 ? '' : ',', views.rankedJson(r, now)));
+    result.caches.forEach((r, i) => {
+      if (i > 0) out.push(',');
+      views.appendRankedJson(out, r, now);
+    });
     out.push(']}');
     return fastResponse(out.join(''), JSON_HEADERS);
   });

@@ -51,6 +51,9 @@ describe('view cache: each entry serialised once, never stale', () => {
   const expectSame = (views: ReturnType<typeof createViewCache>, entry: CacheEntry) => {
     for (const r of rankings(entry)) {
       expect(views.rankedJson(r, clock().now())).toBe(asciiJson(JSON.stringify(rankedView(r, clock().now()))));
+      const out = ['['];
+      views.appendRankedJson(out, r, clock().now());
+      expect(out.join('')).toBe(`[${asciiJson(JSON.stringify(rankedView(r, clock().now())))}`);
       expect(views.legacyPython(r)).toBe(pyDumps(legacyEntry(r.entry, r)));
     }
   };
