@@ -46,6 +46,8 @@ export interface LookupCells {
   minLoadCost: Float64Array;
   /** Bitwise OR of the members' flags: a cell lacking a required flag has no member to offer. */
   anyFlags: Uint16Array;
+  /** The cell of each cache, by index. */
+  cellOf: Uint32Array;
 }
 
 /**
@@ -93,26 +95,121 @@ export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWe
   };
   for (let i = 0; i < n; i++) {
     const e = entries[i] as CacheEntry;
-    const hb = e.heartbeat;
-    const maxLoad = hb.maxLoad ?? defaultMaxLoad;
-    let f = 0;
-    if (hb.status !== 'leaving') f |= FLAG.LIVE;
-    if (isVerified(e)) f |= FLAG.VERIFIED;
-    if (hb.upstream === 'both' || hb.upstream === 'cvmfs') f |= FLAG.CVMFS;
-    if (hb.upstream === 'both' || hb.upstream === 'frontier') f |= FLAG.FRONTIER;
-    f |= hb.cacheType === 'varnish' ? FLAG.VARNISH : FLAG.SQUID;
-    if (hb.access === 'global' && verificationAllows(e, false)) f |= FLAG.OPEN;
-    if (hb.status === 'failing' || hb.load >= maxLoad) f |= FLAG.DEGRADED;
     if (e.unit) {
-      f |= FLAG.LOCATED;
       index.x[i] = e.unit[0];
       index.y[i] = e.unit[1];
       index.z[i] = e.unit[2];
     }
-    index.flags[i] = f;
-    index.loadCost[i] = cacheCost({ distanceKm: null, load: hb.load, maxLoad }, weights);
+    index.flags[i] = entryFlags(e, defaultMaxLoad);
+    index.loadCost[i] = entryLoadCost(e, weights, defaultMaxLoad);
   }
   return { ...index, cells: buildCells(index.flags, index.x, index.y, index.z, index.loadCost) };
+}
+
+function entryFlags(e: CacheEntry, defaultMaxLoad: number): number {
+  const hb = e.heartbeat;
+  const maxLoad = hb.maxLoad ?? defaultMaxLoad;
+  let f = 0;
+  if (hb.status !== 'leaving') f |= FLAG.LIVE;
+  if (isVerified(e)) f |= FLAG.VERIFIED;
+  if (hb.upstream === 'both' || hb.upstream === 'cvmfs') f |= FLAG.CVMFS;
+  if (hb.upstream === 'both' || hb.upstream === 'frontier') f |= FLAG.FRONTIER;
+  f |= hb.cacheType === 'varnish' ? FLAG.VARNISH : FLAG.SQUID;
+  if (hb.access === 'global' && verificationAllows(e, false)) f |= FLAG.OPEN;
+  if (hb.status === 'failing' || hb.load >= maxLoad) f |= FLAG.DEGRADED;
+  if (e.unit) f |= FLAG.LOCATED;
+  return f;
+}
+
+function entryLoadCost(e: CacheEntry, weights: RankWeights, defaultMaxLoad: number): number {
+  const hb = e.heartbeat;
+  return cacheCost({ distanceKm: null, load: hb.load, maxLoad: hb.maxLoad ?? defaultMaxLoad }, weights);
+}
+
+/** A cell's load-cost step of a cache; loads over max_load (cost ≥ 1) all go in the last step. */
+const loadStep = (cost: number) => (cost >= 0 ? Math.min(LOAD_STEPS - 1, Math.floor(cost * LOAD_STEPS)) : 0);
+
+/** Above this share of changed caches, building afresh is cheaper than updating. */
+const UPDATE_AT_MOST = 1 / 16;
+
+/**
+ * The index of `entries`, a view that follows `previous`'s view: the same as `buildLookupIndex(entries)`,
+ * array for array, without building it again. A heartbeat of a listed cache puts a new entry in its slot
+ * and nothing else moves, so only the changed slots are described again: their flags and load cost, and
+ * their place in their cell when their load step changed. At 10,000 caches a build took 0.6 ms, paid by
+ * the first lookup after each heartbeat. Builds afresh when the view's length changed (a cache joined or
+ * left), a changed cache moved, or too many changed. `previous` is left as it was: its arrays are copied
+ * before they change, and those that cannot change (locations, cell boxes) are shared.
+ */
+export function updateLookupIndex(previous: LookupIndex, entries: readonly CacheEntry[], weights: RankWeights, defaultMaxLoad: number): LookupIndex {
+  const n = entries.length;
+  const rebuild = () => buildLookupIndex(entries, weights, defaultMaxLoad);
+  if (n !== previous.entries.length) return rebuild();
+  const changed: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (entries[i] === previous.entries[i]) continue;
+    changed.push(i);
+    if (changed.length > n * UPDATE_AT_MOST) return rebuild();
+  }
+  const { x, y, z } = previous;
+  for (const i of changed) {
+    const unit = (entries[i] as CacheEntry).unit;
+    const wasLocated = ((previous.flags[i] as number) & FLAG.LOCATED) !== 0;
+    if (unit ? !wasLocated || unit[0] !== x[i] || unit[1] !== y[i] || unit[2] !== z[i] : wasLocated) return rebuild();
+  }
+
+  const flags = previous.flags.slice();
+  const loadCost = previous.loadCost.slice();
+  const old = previous.cells;
+  let { members, memberFloor } = old;
+  const touched = new Set<number>();
+  for (const i of changed) {
+    const e = entries[i] as CacheEntry;
+    flags[i] = entryFlags(e, defaultMaxLoad);
+    loadCost[i] = entryLoadCost(e, weights, defaultMaxLoad);
+    const c = old.cellOf[i] as number;
+    touched.add(c);
+    const step = loadStep(loadCost[i] as number);
+    if (step === loadStep(previous.loadCost[i] as number)) continue;
+    if (members === old.members) {
+      members = old.members.slice();
+      memberFloor = old.memberFloor.slice();
+    }
+    moveMember(members, memberFloor, old.start[c] as number, old.start[c + 1] as number, i, step);
+  }
+  const anyFlags = old.anyFlags.slice();
+  const minLoadCost = old.minLoadCost.slice();
+  for (const c of touched) {
+    let any = 0;
+    let min = Infinity;
+    for (let m = old.start[c] as number; m < (old.start[c + 1] as number); m++) {
+      const i = members[m] as number;
+      any |= flags[i] as number;
+      min = Math.min(min, loadCost[i] as number);
+    }
+    anyFlags[c] = any;
+    minLoadCost[c] = min;
+  }
+  return { entries, flags, x, y, z, loadCost, cells: { ...old, members, memberFloor, anyFlags, minLoadCost } };
+}
+
+/** Moves cache `i` within its cell's places [`from`, `to`) to where (load step, index) order puts it at `step`. */
+function moveMember(members: Uint32Array, memberFloor: Float64Array, from: number, to: number, i: number, step: number): void {
+  let p = from;
+  while (members[p] !== i) p++;
+  members.copyWithin(p, p + 1, to);
+  memberFloor.copyWithin(p, p + 1, to);
+  // Floors are step / LOAD_STEPS, exact in binary, so the step of a place is its floor times LOAD_STEPS.
+  let q = from;
+  while (q < to - 1) {
+    const stepAt = (memberFloor[q] as number) * LOAD_STEPS;
+    if (stepAt > step || (stepAt === step && (members[q] as number) > i)) break;
+    q++;
+  }
+  members.copyWithin(q + 1, q, to - 1);
+  memberFloor.copyWithin(q + 1, q, to - 1);
+  members[q] = i;
+  memberFloor[q] = step / LOAD_STEPS;
 }
 
 function buildCells(flags: Uint16Array, x: Float64Array, y: Float64Array, z: Float64Array, loadCost: Float64Array): LookupCells {
@@ -149,6 +246,7 @@ function buildCells(flags: Uint16Array, x: Float64Array, y: Float64Array, z: Flo
     located: new Uint8Array(count),
     minLoadCost: new Float64Array(count).fill(Infinity),
     anyFlags: new Uint16Array(count),
+    cellOf,
   };
   for (let c = 0; c < count; c++) cells.start[c + 1] = (cells.start[c] as number) + (sizes[c] as number);
   // Counting sort on (cell, load step), index order within a step. A step's floor (step / LOAD_STEPS) is at
@@ -156,8 +254,7 @@ function buildCells(flags: Uint16Array, x: Float64Array, y: Float64Array, z: Flo
   const stepOf = new Uint16Array(n);
   const slots = new Uint32Array(count * LOAD_STEPS + 1);
   for (let i = 0; i < n; i++) {
-    const cost = loadCost[i] as number;
-    const step = cost >= 0 ? Math.min(LOAD_STEPS - 1, Math.floor(cost * LOAD_STEPS)) : 0;
+    const step = loadStep(loadCost[i] as number);
     stepOf[i] = step;
     const key = (cellOf[i] as number) * LOAD_STEPS + step;
     slots[key + 1] = (slots[key + 1] as number) + 1;

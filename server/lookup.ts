@@ -3,7 +3,7 @@ import type { CacheType } from '../shared/heartbeat.js';
 import { cacheCost, createCostCutoff, rankCaches, type RankWeights } from '../shared/rank.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
 import { createLocality, type Locality, type SiteIndex } from './locality.js';
-import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, type LookupIndex } from './lookup-index.js';
+import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, updateLookupIndex, type LookupIndex } from './lookup-index.js';
 import type { CacheEntry, Registry } from './registry/types.js';
 import { isVerified, verificationAllows } from './verification/policy.js';
 
@@ -121,13 +121,16 @@ export function createLookupService(deps: LookupDeps): LookupService {
     };
   };
 
-  // One index per registry view (the registry hands out the same array until something changes).
+  // One index per registry view (the registry hands out the same array until something changes), each
+  // made from the one before when only some caches changed (see updateLookupIndex).
   const indexes = new WeakMap<readonly CacheEntry[], LookupIndex>();
+  let latest: LookupIndex | null = null;
   const indexOf = (view: readonly CacheEntry[]) => {
     let index = indexes.get(view);
     if (!index) {
-      index = buildLookupIndex(view, options.weights, options.defaultMaxLoad);
+      index = latest ? updateLookupIndex(latest, view, options.weights, options.defaultMaxLoad) : buildLookupIndex(view, options.weights, options.defaultMaxLoad);
       indexes.set(view, index);
+      latest = index;
     }
     return index;
   };
