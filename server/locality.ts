@@ -99,10 +99,32 @@ export function createLocality(coverage: Coverage): Locality {
   return {
     index(snapshot) {
       if (last && last.snapshot === snapshot) return last.index;
-      last = { snapshot, index: build(snapshot) };
-      return last.index;
+      // Most new snapshots differ from the last by heartbeats that changed a load: the index stays the same.
+      const index = last && sameSiteData(last.snapshot, snapshot) ? last.index : build(snapshot);
+      last = { snapshot, index };
+      return index;
     },
   };
+}
+
+/**
+ * Whether two snapshots hold the same caches, in the same order, with the same of everything an index is
+ * built from (site, networks, hostname, addresses, location). A pointer comparison for the entries a
+ * heartbeat did not replace; at 10,000 caches a rebuild took 0.1 ms, paid after every heartbeat.
+ */
+function sameSiteData(a: readonly CacheEntry[], b: readonly CacheEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as CacheEntry;
+    const y = b[i] as CacheEntry;
+    if (x === y) continue;
+    const p = x.heartbeat;
+    const q = y.heartbeat;
+    if (x.id !== y.id || x.location !== y.location || p.site !== q.site || p.hostname !== q.hostname) return false;
+    if (p.publicIp !== q.publicIp || p.privateIp !== q.privateIp || p.externalIp !== q.externalIp) return false;
+    if (p.networks !== q.networks && (p.networks?.length !== q.networks?.length || p.networks?.some((cidr, k) => cidr !== q.networks?.[k]))) return false;
+  }
+  return true;
 }
 
 function better(l: CacheLocation, hostname: string, current: { hostname: string; location: CacheLocation }): boolean {

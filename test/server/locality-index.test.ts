@@ -48,10 +48,30 @@ describe('site index', () => {
     expect(index.positionOf('nowhere')).toBeNull();
   });
 
-  it('rebuilds only when the snapshot changes', () => {
+  it('rebuilds only when a snapshot changes what the sites are made of', () => {
     const locality = createLocality({});
-    const snapshot = Object.freeze([entry({ hostname: 'a', site: 's', networks: ['10.0.0.0/8'] })]);
-    expect(locality.index(snapshot)).toBe(locality.index(snapshot));
-    expect(locality.index([...snapshot])).not.toBe(locality.index(snapshot));
+    const a = entry({ hostname: 'a', site: 's', networks: ['10.0.0.0/8'], load: 1 }, { latitude: 1 });
+    const b = entry({ hostname: 'b', public_ip: '142.104.1.1' });
+    const first = locality.index([a, b]);
+    expect(locality.index([a, b])).toBe(first);
+    // A heartbeat that changed only the load (a new entry, the same location object): the same index.
+    const busier = { ...a, heartbeat: { ...a.heartbeat, load: 5000 } };
+    expect(locality.index([busier, b])).toBe(first);
+
+    const changes: [string, CacheEntry[]][] = [
+      ['another network', [{ ...a, heartbeat: { ...a.heartbeat, networks: ['10.0.0.0/16'] } }, b]],
+      ['another site', [{ ...a, heartbeat: { ...a.heartbeat, site: 't' } }, b]],
+      ['a new location', [{ ...a, location: { ...(a.location as CacheLocation), latitude: 2 } }, b]],
+      ['a cache that joined a site', [a, { ...b, heartbeat: { ...b.heartbeat, site: 's' } }]],
+      ['a cache fewer', [a]],
+    ];
+    for (const [what, snapshot] of changes) {
+      const rebuilt = locality.index(snapshot);
+      expect(rebuilt, what).not.toBe(first);
+      const fresh = createLocality({}).index(snapshot);
+      for (const address of ['10.1.2.3', '10.0.1.2', '142.104.1.1']) expect(rebuilt.sitesOf(address), what).toEqual(fresh.sitesOf(address));
+      for (const site of ['s', 't']) expect(rebuilt.positionOf(site), what).toEqual(fresh.positionOf(site));
+      locality.index([a, b]);
+    }
   });
 });
