@@ -1,7 +1,7 @@
 import type { LoadGenerator } from '../load.js';
 import type { LoadResult } from '../load-job.js';
 import { withCpuShares } from '../cpu.js';
-import { createFeeder, waitForCacheCount } from '../feed.js';
+import { createFeeder, waitForCacheCount, type Feeder } from '../feed.js';
 import type { LookupSize, MemoryFigures, RouteFigures } from '../results.js';
 import { startServerProcess } from '../server-process.js';
 import { cacheHeartbeat, type WorldAddress } from '../world.js';
@@ -22,17 +22,20 @@ export interface LookupSettings {
 }
 
 /**
- * The routes measured at each size; `bare` is the baseline, measured before and after them. Two are not
+ * The routes measured at each size; `bare` is the baseline, measured before and after them. Three are not
  * targets but explain them: `caller_only` finds the caller as every lookup must and answers bare's body,
  * so its ratio is the most any lookup can reach on this machine; `api_text` is the same lookup as
- * `api_nearest` with a ~150-byte answer instead of ~4 KB, separating the lookup from its payload.
+ * `api_nearest` with a ~150-byte answer instead of ~4 KB, separating the lookup from its payload;
+ * `api_heartbeats` is `api_nearest` while every cache sends its heartbeat every 30 s, as agents do, so
+ * lookups run against a registry that keeps changing (the server's CPU then includes that ingest).
  */
-export const LOOKUP_ROUTES: readonly { name: string; path: string; headline: boolean }[] = [
+export const LOOKUP_ROUTES: readonly { name: string; path: string; headline: boolean; heartbeatEveryS?: number }[] = [
   { name: 'caller_only', path: '/bench/caller', headline: false },
   { name: 'api_nearest', path: '/api/v1/nearest', headline: true },
   { name: 'nearest_5', path: '/nearest/5', headline: true },
   { name: 'wpad', path: '/wpad.dat', headline: true },
   { name: 'api_text', path: '/api/v1/nearest?format=text', headline: false },
+  { name: 'api_heartbeats', path: '/api/v1/nearest', headline: false, heartbeatEveryS: 30 },
 ];
 
 /** Above this share of a core the load generator, not the server, may be what limits a run. */
@@ -68,11 +71,16 @@ export async function runLookupBench(deps: {
   );
   const feeder = await createFeeder(settings.amqpUrl, exchange);
   const forwardedFor = deps.callers.map((c) => c.ip);
-  const measure = async (path: string, overallRate?: number): Promise<LoadResult & { cpu: { server: number; load: number } }> => {
+  const measure = async (path: string, overallRate?: number, heartbeats?: { caches: number; everyS: number }): Promise<LoadResult & { cpu: { server: number; load: number } }> => {
     const job = { url: server.url, paths: [path], forwardedFor, connections: settings.connections, ...(overallRate ? { overallRate } : {}) };
-    if (settings.warmupS > 0) await load.run({ ...job, durationS: settings.warmupS });
-    const { result, cpu } = await withCpuShares({ server: server.pid, load: load.pid }, () => load.run({ ...job, durationS: settings.durationS }));
-    return { ...result, cpu };
+    const stream = heartbeats ? streamHeartbeats(feeder, deps.caches, heartbeats.caches, heartbeats.caches / heartbeats.everyS, settings.seed) : null;
+    try {
+      if (settings.warmupS > 0) await load.run({ ...job, durationS: settings.warmupS });
+      const { result, cpu } = await withCpuShares({ server: server.pid, load: load.pid }, () => load.run({ ...job, durationS: settings.durationS }));
+      return { ...result, cpu };
+    } finally {
+      stream?.stop();
+    }
   };
 
   try {
@@ -98,7 +106,7 @@ export async function runLookupBench(deps: {
       const bareBefore = await measure(BARE_PATH);
       const routes: Record<string, RouteFigures> = {};
       for (const route of routesToRun) {
-        const r = await measure(route.path);
+        const r = await measure(route.path, undefined, route.heartbeatEveryS ? { caches: size, everyS: route.heartbeatEveryS } : undefined);
         routes[route.name] = { ...r, ratioToBare: null };
         log(`lookup: ${size} caches ${route.name}: ${Math.round(r.rps)}/s p99 ${r.p99Ms.toFixed(2)} ms, CPU server ${cores(r.cpu.server)} load ${cores(r.cpu.load)}`);
       }
@@ -133,6 +141,27 @@ export async function runLookupBench(deps: {
 }
 
 const cores = (n: number) => `${Math.round(n * 100)}%`;
+
+/**
+ * Publishes heartbeats of the first `count` bench caches, one after another, at `perSecond` (in ticks of
+ * 10 ms), each with a new load, until stopped.
+ */
+function streamHeartbeats(feeder: Feeder, caches: readonly WorldAddress[], count: number, perSecond: number, seed: number): { stop(): void } {
+  const tickMs = 10;
+  let owed = 0;
+  let sent = 0;
+  const timer = setInterval(() => {
+    owed += (perSecond * tickMs) / 1000;
+    const bodies: Record<string, unknown>[] = [];
+    const nowS = Date.now() / 1000;
+    for (; owed >= 1; owed--, sent++) {
+      const i = sent % count;
+      bodies.push(cacheHeartbeat(i, caches[i % caches.length] as WorldAddress, { round: 1 + Math.floor(sent / count), seed, nowS }));
+    }
+    if (bodies.length > 0) void feeder.publish(bodies);
+  }, tickMs);
+  return { stop: () => clearInterval(timer) };
+}
 
 export async function waitForAmqp(url: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
