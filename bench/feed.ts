@@ -11,6 +11,7 @@ export interface Feeder {
    */
   publishAndWait(bodies: Iterable<Record<string, unknown>>, serverUrl: string, timeoutMs: number): Promise<{ heartbeats: number; publishS: number; visibleS: number }>;
   deleteQueue(name: string): Promise<void>;
+  /** Removes the run's exchange and disconnects. */
   close(): Promise<void>;
 }
 
@@ -48,6 +49,8 @@ export async function createFeeder(amqpUrl: string, exchange: string): Promise<F
       await channel.deleteQueue(name);
     },
     async close() {
+      // The exchange is the run's own: leave the broker as the run found it.
+      await channel.deleteExchange(exchange).catch(() => undefined);
       await channel.close().catch(() => undefined);
       await conn.close().catch(() => undefined);
     },

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BIN, startProgram, type Running } from '../support/processes.js';
-import { AMQP_URL, rabbitAvailable, uniqueName } from '../support/services.js';
+import { AMQP_URL, deleteExchange, rabbitAvailable, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/server.js';
 
 const rabbit = await rabbitAvailable();
@@ -8,13 +8,15 @@ const TOKEN = 'process-test-token-abcdefghij';
 
 describe('shoal-server as a process', () => {
   let server: Running | undefined;
+  const exchange = uniqueName('shoal-proc');
   afterEach(async () => {
     await server?.stop();
     server = undefined;
   });
+  afterAll(() => deleteExchange(exchange));
 
   const start = async (amqpUrl: string) => {
-    server = startProgram(BIN.server, ['--host', '127.0.0.1', '--port', '0', '--amqp-url', amqpUrl, '--exchange', uniqueName('shoal-proc'), '--admin-token', TOKEN]);
+    server = startProgram(BIN.server, ['--host', '127.0.0.1', '--port', '0', '--amqp-url', amqpUrl, '--exchange', exchange, '--admin-token', TOKEN]);
     const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     return url as string;
   };

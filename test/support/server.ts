@@ -4,7 +4,7 @@ import { EXCHANGE_OPTIONS, HEARTBEAT_ROUTING_KEY } from '../../shared/amqp.js';
 import { createSilentLogger, type Logger } from '../../shared/logger.js';
 import { loadServerConfig, type ServerConfig } from '../../server/config.js';
 import { startServer, type RunningServer } from '../../server/runtime.js';
-import { AMQP_URL, uniqueName } from './services.js';
+import { AMQP_URL, deleteExchange, uniqueName } from './services.js';
 
 /**
  * A server config for tests: loopback, any free port, an exchange of the test's own, quiet logs, and
@@ -32,9 +32,14 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = testServerConfig(options.flags);
   const clock = options.clock ?? createManualClock(Date.now());
-  const server = await startServer(config, { logger: options.logger ?? createSilentLogger(), clock, amqp: options.amqp ?? true });
+  const amqpOn = options.amqp ?? true;
+  const server = await startServer(config, { logger: options.logger ?? createSilentLogger(), clock, amqp: amqpOn });
   if (server.consumer) await server.consumer.waitConnected(10_000);
-  return { ...server, config, clock };
+  const stop = async () => {
+    await server.stop();
+    if (amqpOn) await deleteExchange(config.exchange);
+  };
+  return { ...server, stop, config, clock };
 }
 
 export type { ManualClock };

@@ -24,6 +24,24 @@ export async function serviceAvailable(name: string, check: () => Promise<void>,
   }
 }
 
+/**
+ * Removes a test's exchange from the broker the tests share. The exchanges are not durable, but the
+ * broker keeps running between runs, and each run used to leave a few dozen behind.
+ */
+export async function deleteExchange(name: string, url = AMQP_URL): Promise<void> {
+  try {
+    const conn = await amqp.connect(url);
+    try {
+      const channel = await conn.createChannel();
+      await channel.deleteExchange(name);
+    } finally {
+      await conn.close();
+    }
+  } catch {
+    // Nothing to clean up on a broker that is not there (the test said so already).
+  }
+}
+
 export function rabbitAvailable(): Promise<boolean> {
   return serviceAvailable(
     'RabbitMQ',
