@@ -103,7 +103,8 @@ export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWe
     index.flags[i] = entryFlags(e, defaultMaxLoad);
     index.loadCost[i] = entryLoadCost(e, weights, defaultMaxLoad);
   }
-  return { ...index, cells: buildCells(index.flags, index.x, index.y, index.z, index.loadCost) };
+  const { flags, x, y, z, loadCost } = index;
+  return { entries, flags, x, y, z, loadCost, cells: buildCells(flags, x, y, z, loadCost) };
 }
 
 function entryFlags(e: CacheEntry, defaultMaxLoad: number): number {
@@ -190,7 +191,25 @@ export function updateLookupIndex(previous: LookupIndex, entries: readonly Cache
     anyFlags[c] = any;
     minLoadCost[c] = min;
   }
-  return { entries, flags, x, y, z, loadCost, cells: { ...old, members, memberFloor, anyFlags, minLoadCost } };
+  // Written out field by field as buildCells writes them: a spread of `old` gave every updated index's cells a
+  // hidden class of its own, and every read of them in a lookup became a megamorphic one.
+  const cells: LookupCells = {
+    count: old.count,
+    start: old.start,
+    members,
+    memberFloor,
+    minX: old.minX,
+    maxX: old.maxX,
+    minY: old.minY,
+    maxY: old.maxY,
+    minZ: old.minZ,
+    maxZ: old.maxZ,
+    located: old.located,
+    minLoadCost,
+    anyFlags,
+    cellOf: old.cellOf,
+  };
+  return { entries, flags, x, y, z, loadCost, cells };
 }
 
 /** Moves cache `i` within its cell's places [`from`, `to`) to where (load step, index) order puts it at `step`. */
