@@ -42,7 +42,10 @@ export function createViewCache(): ViewCache {
     let template = templates?.find((t) => sameView(t.seen, r));
     if (!template) {
       const seen = { host: r.host, site: r.site, degraded: r.degraded, maxLoad: r.maxLoad };
-      template = { ...buildTemplate(rankedView(r, nowMs), RANKED_HOLES, JSON_FIELDS), seen };
+      // Written out, not spread: `{ ...built, seen }` gave each template a hidden class of its own, and every
+      // read of a template's parts a megamorphic one.
+      const built = buildTemplate(rankedView(r, nowMs), RANKED_HOLES, JSON_FIELDS);
+      template = { holes: built.holes, parts: built.parts, seen };
       if (!templates) ranked.set(r.entry, (templates = []));
       // Bounded: a cache seen more ways than this is rare and rebuilding its text is only slower.
       if (templates.length >= 4) templates.shift();
