@@ -107,16 +107,21 @@ export interface Heartbeat {
 
 export type HeartbeatResult = { ok: true; heartbeat: Heartbeat } | { ok: false; reason: string; field: string };
 
+/** A message body as a value: bytes and text are parsed as JSON, anything else is already one. Never throws. */
+export function decodeBody(body: Buffer | string | unknown): { ok: true; value: unknown } | { ok: false } {
+  if (!Buffer.isBuffer(body) && typeof body !== 'string') return { ok: true, value: body };
+  try {
+    return { ok: true, value: JSON.parse(body.toString()) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 /** Parses a heartbeat body (bytes, text or object). Never throws. */
 export function parseHeartbeat(body: Buffer | string | unknown): HeartbeatResult {
-  let value: unknown = body;
-  if (Buffer.isBuffer(body) || typeof body === 'string') {
-    try {
-      value = JSON.parse(body.toString());
-    } catch {
-      return { ok: false, reason: 'body is not valid JSON', field: '(body)' };
-    }
-  }
+  const decoded = decodeBody(body);
+  if (!decoded.ok) return { ok: false, reason: 'body is not valid JSON', field: '(body)' };
+  const value = decoded.value;
   const parsed = HeartbeatWireSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import { parseHeartbeat, type Heartbeat } from '../../shared/heartbeat.js';
+import { decodeBody, parseHeartbeat, type Heartbeat } from '../../shared/heartbeat.js';
 import type { Registry } from '../registry/types.js';
 import type { Keyring } from './keyring.js';
 import { capacityRefusal, createRateLimiter, sizeRefusal, type IngestLimits } from './limits.js';
@@ -41,14 +41,9 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
     const tooLarge = sizeRefusal(body, limits.maxMessageBytes);
     if (tooLarge) return { ok: false, ...tooLarge };
 
-    let value: unknown = body;
-    if (Buffer.isBuffer(body) || typeof body === 'string') {
-      try {
-        value = JSON.parse(body.toString());
-      } catch {
-        return { ok: false, reason: '(body)', detail: 'body is not valid JSON' };
-      }
-    }
+    const decoded = decodeBody(body);
+    if (!decoded.ok) return { ok: false, reason: '(body)', detail: 'body is not valid JSON' };
+    const value = decoded.value;
 
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
     const signature = isObject ? checkSignature(value as Record<string, unknown>, options.mode, options.keyring()) : ({ status: 'unsigned' } as const);
