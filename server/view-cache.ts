@@ -12,9 +12,7 @@ import { RANKED_HOLES, rankedMeasures, rankedView } from './views.js';
  * it go with the entry.
  */
 export interface ViewCache {
-  /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))`. */
-  rankedJson(r: RankedCache, nowMs: number): string;
-  /** `rankedJson`'s text pushed onto `out` in pieces, for an answer joined once. */
+  /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))` pushed onto `out` in pieces, for an answer joined once. */
   appendRankedJson(out: string[], r: RankedCache, nowMs: number): void;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
   legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local'>): string;
@@ -58,9 +56,6 @@ export function createViewCache(): ViewCache {
     return RANKED_HOLES.map((hole) => jsonScalar(m[hole]));
   };
   return {
-    rankedJson(r, nowMs) {
-      return fillTemplate(rankedTemplate(r, nowMs), rankedValues(r, nowMs));
-    },
     appendRankedJson(out, r, nowMs) {
       appendFilled(out, rankedTemplate(r, nowMs), rankedValues(r, nowMs));
     },

@@ -48,9 +48,15 @@ describe('view cache: each entry serialised once, never stale', () => {
     { entry, distanceKm: null, score: 1, local: true, maxLoad: 500, host: '10.1.2.3', site: 'cern', degraded: true },
     { entry, distanceKm: 0, score: 1e-7, local: false, maxLoad: 1, host: '2001:db8::7', site: null, degraded: false },
   ];
+  /** One ranked cache's JSON, as the answer's list of pieces holds it. */
+  const rankedJson = (views: ReturnType<typeof createViewCache>, r: RankedCache, nowMs: number) => {
+    const out: string[] = [];
+    views.appendRankedJson(out, r, nowMs);
+    return out.join('');
+  };
   const expectSame = (views: ReturnType<typeof createViewCache>, entry: CacheEntry) => {
     for (const r of rankings(entry)) {
-      expect(views.rankedJson(r, clock().now())).toBe(asciiJson(JSON.stringify(rankedView(r, clock().now()))));
+      expect(rankedJson(views, r, clock().now())).toBe(asciiJson(JSON.stringify(rankedView(r, clock().now()))));
       const out = ['['];
       views.appendRankedJson(out, r, clock().now());
       expect(out.join('')).toBe(`[${asciiJson(JSON.stringify(rankedView(r, clock().now())))}`);
@@ -84,7 +90,7 @@ describe('view cache: each entry serialised once, never stale', () => {
     const id = await addCache(server, { hostname: 'busy.test', external_ip: PLACES.victoria, load: 10, max_load: 1000 });
     const before = byId(id);
     const [first] = rankings(before) as [RankedCache];
-    const oldJson = views.rankedJson(first, clock().now());
+    const oldJson = rankedJson(views, first, clock().now());
     const oldPython = views.legacyPython(first);
     expect(oldJson).toContain('"load":10,');
     expect(oldPython).toContain('"load": 10.0,');
@@ -94,17 +100,17 @@ describe('view cache: each entry serialised once, never stale', () => {
     expect(after).not.toBe(before);
     expectSame(views, after);
     const [next] = rankings(after) as [RankedCache];
-    expect(views.rankedJson(next, clock().now())).toContain('"load":777.25,');
+    expect(rankedJson(views, next, clock().now())).toContain('"load":777.25,');
     expect(views.legacyPython(next)).toContain('"load": 777.25,');
     // The old entry's text is still its own (a lookup that began before the heartbeat may still hold it).
-    expect(views.rankedJson(first, clock().now())).toBe(oldJson);
+    expect(rankedJson(views, first, clock().now())).toBe(oldJson);
 
     await server.registry.setVerification(id, { ok: false, reason: 'no answer', checkedMs: clock().now() });
     expectSame(views, byId(id));
-    expect(views.rankedJson(rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"reason":"no answer"');
+    expect(rankedJson(views, rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"reason":"no answer"');
 
     clock().advance(42_000);
     expectSame(views, byId(id));
-    expect(views.rankedJson(rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"last_heartbeat_age_s":42,');
+    expect(rankedJson(views, rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"last_heartbeat_age_s":42,');
   });
 });
