@@ -1,24 +1,30 @@
 import type { NetworkInterfaceInfo } from 'node:os';
-import { isNonPublicIp, normaliseIp } from '../shared/ip.js';
+import { addressClass, parseIpLiteral, type IpLiteral } from '../shared/identity.js';
 
 export interface HostAddresses {
-  publicIp?: string | undefined;
-  privateIp?: string | undefined;
+  publicIp?: IpLiteral | undefined;
+  privateIp?: IpLiteral | undefined;
 }
 
 /**
  * Picks the host's public and private address from its interfaces (as `os.networkInterfaces()` gives
- * them): IPv4 preferred, then global IPv6; loopback and link-local never.
+ * them): IPv4 preferred, then IPv6. Public means public unicast by ipaddr.js's range tables, so
+ * documentation, benchmarking and other reserved blocks are never advertised as public; private means
+ * RFC 1918, unique-local or CGNAT. Loopback, link-local and the rest are never advertised.
  */
 export function discoverAddresses(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): HostAddresses {
-  const all: NetworkInterfaceInfo[] = [];
-  for (const list of Object.values(interfaces)) for (const info of list ?? []) if (!info.internal) all.push(info);
-  const usable = all.filter((i) => !i.address.startsWith('fe80') && !i.address.startsWith('169.254.'));
-  const byPreference = [...usable.filter((i) => i.family === 'IPv4'), ...usable.filter((i) => i.family === 'IPv6')];
-  const publicInfo = byPreference.find((i) => !isNonPublicIp(i.address));
-  const privateInfo = byPreference.find((i) => isNonPublicIp(i.address) && !i.address.startsWith('127.'));
+  const found: { ip: IpLiteral; v4: boolean }[] = [];
+  for (const list of Object.values(interfaces)) {
+    for (const info of list ?? []) {
+      const ip = info.internal ? null : parseIpLiteral(info.address);
+      if (ip !== null) found.push({ ip, v4: !ip.includes(':') });
+    }
+  }
+  const byPreference = [...found.filter((a) => a.v4), ...found.filter((a) => !a.v4)].map((a) => a.ip);
   return {
-    publicIp: publicInfo ? normaliseIp(publicInfo.address) : undefined,
-    privateIp: privateInfo ? normaliseIp(privateInfo.address) : undefined,
+    publicIp: byPreference.find((ip) => addressClass(ip) === 'public'),
+    privateIp: byPreference.find((ip) => PRIVATE_CLASSES.has(addressClass(ip))),
   };
 }
+
+const PRIVATE_CLASSES: ReadonlySet<string> = new Set(['private', 'cgnat']);

@@ -1,21 +1,16 @@
 import { hostname } from 'node:os';
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
-import { AccessLevelSchema, CacheTypeSchema, UpstreamSchema } from '../shared/heartbeat.js';
-import { isValidCidr } from '../shared/ip.js';
+import { AccessLevelSchema, CacheTypeSchema, SiteNameSchema, UpstreamSchema } from '../shared/heartbeat.js';
+import { CidrSchema, IpLiteralSchema, parseIpLiteral, PortSchema, ProxyHostSchema } from '../shared/identity.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { KeyIdSchema } from '../shared/signing.js';
 
 export const AGENT_ENV_PREFIX = 'SHOAL_AGENT_';
 export const AGENT_CONFIG_ENV = 'SHOAL_AGENT_CONFIG';
 
-const optionalIp = z
-  .string()
-  .trim()
-  .refine((v) => v === '' || isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
-  .default('');
+const optionalIp = z.union([z.literal(''), IpLiteralSchema]).default('');
 
 /** `none` (or an empty flag) turns the self-check off. */
 const testUrlList = z.preprocess((v) => (typeof v === 'string' && v.trim().toLowerCase() === 'none' ? '' : v), listFromText(HttpUrlSchema));
@@ -35,8 +30,9 @@ export const agentConfigTable = {
   exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange the server consumes', arg: 'name' },
   interval: { schema: intFromText(1, 3600).default(30), help: 'seconds between heartbeats', arg: 'seconds' },
   jitter: { schema: numberFromText(0, 0.5).default(0.1), help: 'random spread of the interval, as a fraction (0..0.5)', arg: 'fraction' },
-  hostname: { schema: z.string().min(1).max(253).regex(/^[^\s,"]+$/, 'no spaces, commas or quotes').default(hostname()), help: 'name clients use to reach the cache', arg: 'name' },
-  cachePort: { schema: intFromText(1, 65535).default(3128), help: 'port the cache listens on', arg: 'port' },
+  // prefault: os.hostname() goes through the same rule (and case folding) as a configured name.
+  hostname: { schema: ProxyHostSchema.prefault(hostname()), help: 'name clients use to reach the cache', arg: 'name' },
+  cachePort: { schema: PortSchema.prefault(3128), help: 'port the cache listens on', arg: 'port' },
   cacheType: { schema: CacheTypeSchema.default('squid'), help: 'squid or varnish', arg: 'type' },
   upstream: { schema: UpstreamSchema.default('both'), help: 'what the cache serves: cvmfs, frontier or both', arg: 'kind' },
   interface: { schema: z.string().default(''), help: 'network interface whose tx_bytes is the load; empty: the default-route one', arg: 'name' },
@@ -46,8 +42,8 @@ export const agentConfigTable = {
   externalIp: { schema: optionalIp, help: 'NAT/external address, sent when the host has no public one', arg: 'ip' },
   latitude: { schema: numberFromText(-90, 90).optional(), help: 'declared latitude (instead of GeoIP)', arg: 'deg' },
   longitude: { schema: numberFromText(-180, 180).optional(), help: 'declared longitude (instead of GeoIP)', arg: 'deg' },
-  site: { schema: z.string().regex(/^[^\s,"]+$/, 'no spaces, commas or quotes').max(128).optional(), help: 'site name', arg: 'name' },
-  networks: { schema: listFromText(z.string().refine(isValidCidr, 'must be a CIDR such as 10.0.0.0/8')).default([]), help: 'comma-separated CIDRs the site serves', kind: 'list', arg: 'cidrs' },
+  site: { schema: SiteNameSchema.optional(), help: 'site name', arg: 'name' },
+  networks: { schema: listFromText(CidrSchema).default([]), help: 'comma-separated CIDRs the site serves', kind: 'list', arg: 'cidrs' },
   access: { schema: AccessLevelSchema.default('global'), help: 'global, site or private', arg: 'level' },
   verified: { schema: booleanFromText.default(false), help: 'report the cache as verified (original field)', kind: 'boolean' },
   cacheHost: {
@@ -94,7 +90,7 @@ export const agentConfigTable = {
   // LAN announcements in the original UDP format (agent/announce.ts); off by default so nothing broadcasts unasked.
   announce: { schema: booleanFromText.default(false), help: 'announce the cache on the LAN over UDP (original format) and answer client queries', kind: 'boolean' },
   announcePort: { schema: intFromText(1, 65535).default(50000), help: 'UDP port of LAN announcements and client queries', arg: 'port' },
-  announceAddress: { schema: z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address').default('255.255.255.255'), help: 'where announcements go (broadcast address)', arg: 'ip' },
+  announceAddress: { schema: z.string().refine((v) => parseIpLiteral(v) !== null && !v.includes(':'), 'must be an IPv4 address').default('255.255.255.255'), help: 'where announcements go (broadcast address)', arg: 'ip' },
   announceInterval: { schema: intFromText(0, 86_400).default(60), help: 'seconds between announcements; 0: only answer queries', arg: 'seconds' },
   announceIp: { schema: optionalIp, help: 'address to announce; empty: the private address, else the public one', arg: 'ip' },
   announceForm: { schema: z.enum(['short', 'long']).default('short'), help: 'short (ip:port, every original client) or long (ip:port:type:upstream)', arg: 'form' },

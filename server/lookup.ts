@@ -1,5 +1,6 @@
 import { toUnitVector, unitDistanceKm, type UnitVector } from '../shared/geo.js';
 import type { CacheType } from '../shared/heartbeat.js';
+import type { ProxyHost } from '../shared/identity.js';
 import { cacheCost, createCostCutoff, rankCaches, type RankWeights } from '../shared/rank.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
 import { createLocality, type Locality, type SiteIndex } from './locality.js';
@@ -37,7 +38,7 @@ export interface RankedCache {
   local: boolean;
   maxLoad: number;
   /** The address this caller should use: the private one for a `private` cache of its own site, else the hostname. */
-  host: string;
+  host: ProxyHost;
   site: string | null;
   /** Offered although overloaded or failing, because nothing else was left. */
   degraded: boolean;
@@ -68,7 +69,7 @@ interface Candidate {
   load: number;
   maxLoad: number;
   hostname: string;
-  host: string;
+  host: ProxyHost;
   site: string | null;
   degraded: boolean;
 }

@@ -4,9 +4,12 @@
  * Frontier requests, so this writes the standard form and routes by the kind of URL. Pure.
  */
 
+import type { Port, ProxyHost } from '../shared/identity.js';
+import { pacMember } from '../shared/proxy-string.js';
+
 export interface PacProxy {
-  host: string;
-  port: number;
+  host: ProxyHost;
+  port: Port;
 }
 
 export interface PacOptions {
@@ -18,10 +21,9 @@ export interface PacOptions {
   comment: string;
 }
 
-/** `PROXY host:port`, IPv6 literals bracketed. */
+/** `PROXY host:port`, IPv6 literals bracketed; refuses anything but a typed host and port. */
 export function pacProxy(p: PacProxy): string {
-  const host = p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host;
-  return `PROXY ${host}:${p.port}`;
+  return pacMember(p.host, p.port);
 }
 
 const list = (proxies: readonly PacProxy[]) => `[${proxies.map((p) => JSON.stringify(pacProxy(p))).join(', ')}]`;

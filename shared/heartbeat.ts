@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { CidrSchema, IpLiteralSchema, PortSchema, ProxyHostSchema, type IpLiteral, type Port, type ProxyHost } from './identity.js';
 
 /**
  * The heartbeat an agent publishes to the `shoal` exchange. Accepts exactly what the original Python
@@ -7,30 +7,36 @@ import { z } from 'zod';
  * speed is unknown) plus our optional extensions. Unknown keys are dropped, never fatal.
  */
 
-const numberish = z.union([z.number(), z.string().trim().min(1).max(32)]).pipe(z.coerce.number()).refine(Number.isFinite, {
-  message: 'must be a finite number',
-});
-
-const port = numberish.pipe(z.number().int('must be a whole number').min(1).max(65535));
-
-const ipAddress = z
-  .string()
-  .trim()
-  .max(64)
-  .refine((value) => isIP(stripZone(value)) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+// Decimal only: `Number()` would also read "0x50", "0b11" and "1e3", which no agent sends.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const numberish = z
+  .union([z.number(), z.string().trim().min(1).max(32).regex(DECIMAL, 'must be a decimal number')])
+  .pipe(z.coerce.number())
+  .refine(Number.isFinite, { message: 'must be a finite number' });
 
 /** Python agents send `null`/empty for a missing address; both mean "absent". */
 const optionalIp = z
-  .union([ipAddress, z.literal(''), z.null()])
+  .union([z.literal(''), z.null(), IpLiteralSchema])
   .optional()
   .transform((value) => (value ? value : undefined));
+
+/** Free text shown to people only; control and line-separator characters become spaces. */
+const displayText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((text) => text.replace(/[\p{Cc}\u2028\u2029]/gu, ' '));
 
 const booleanish = z.union([
   z.boolean(),
   z.enum(['true', 'false', 'True', 'False', '1', '0']).transform((v) => v === 'true' || v === 'True' || v === '1'),
 ]);
 
-export const CIDR_PATTERN = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
+/** A site name: it reaches JSON that old clients regex-parse and the status page, so a plain token. */
+export const SiteNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const CacheTypeSchema = z.enum(['squid', 'varnish']);
 export const UpstreamSchema = z.enum(['cvmfs', 'frontier', 'both']);
@@ -41,9 +47,9 @@ export const CacheStatusSchema = z.enum(['ok', 'failing', 'leaving']);
 export const HeartbeatWireSchema = z
   .object({
     uuid: z.string().trim().min(1).max(128).regex(/^[\w.:-]+$/, 'may hold only letters, digits, "_", "-", ".", ":"'),
-    hostname: z.string().trim().min(1).max(253).regex(/^[^\s,"]+$/, 'may not contain spaces, commas or quotes'),
-    cache_port: port.optional(),
-    squid_port: port.optional(),
+    hostname: ProxyHostSchema,
+    cache_port: PortSchema.optional(),
+    squid_port: PortSchema.optional(),
     cache_type: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), CacheTypeSchema).default('squid'),
     upstream: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), UpstreamSchema).default('both'),
     verified: booleanish.default(false),
@@ -54,13 +60,13 @@ export const HeartbeatWireSchema = z
     private_ip: optionalIp,
     external_ip: optionalIp,
     // Extensions (optional; original agents never send them).
-    site: z.string().trim().min(1).max(128).regex(/^[^\s,"]+$/, 'may not contain spaces, commas or quotes').optional(),
-    networks: z.array(z.string().trim().regex(CIDR_PATTERN, 'must be a CIDR such as 10.0.0.0/8')).max(256).optional(),
+    site: SiteNameSchema.optional(),
+    networks: z.array(CidrSchema).max(256).optional(),
     latitude: numberish.pipe(z.number().min(-90).max(90)).optional(),
     longitude: numberish.pipe(z.number().min(-180).max(180)).optional(),
     access: AccessLevelSchema.default('global'),
     status: CacheStatusSchema.default('ok'),
-    status_reason: z.string().max(500).optional(),
+    status_reason: displayText(500).optional(),
     request_rate: numberish.pipe(z.number().min(0)).optional(),
     client_count: numberish.pipe(z.number().int().min(0)).optional(),
   })
@@ -82,8 +88,8 @@ export type CacheStatus = z.infer<typeof CacheStatusSchema>;
 /** A validated heartbeat in the shape the rest of the code uses. */
 export interface Heartbeat {
   uuid: string;
-  hostname: string;
-  cachePort: number;
+  hostname: ProxyHost;
+  cachePort: Port;
   cacheType: CacheType;
   upstream: Upstream;
   verified: boolean;
@@ -91,9 +97,9 @@ export interface Heartbeat {
   maxLoad: number | null;
   load: number;
   timestamp: number;
-  publicIp?: string | undefined;
-  privateIp?: string | undefined;
-  externalIp?: string | undefined;
+  publicIp?: IpLiteral | undefined;
+  privateIp?: IpLiteral | undefined;
+  externalIp?: IpLiteral | undefined;
   site?: string | undefined;
   networks?: string[] | undefined;
   latitude?: number | undefined;
@@ -125,8 +131,8 @@ export function parseHeartbeat(body: Buffer | string | unknown): HeartbeatResult
   const parsed = HeartbeatWireSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue?.path.length ? issue.path.join('.') : '(body)';
-    return { ok: false, reason: `${field}: ${issue?.message ?? 'invalid'}`, field };
+    const path = issue?.path.length ? issue.path.join('.') : '(body)';
+    return { ok: false, reason: `${path}: ${issue?.message ?? 'invalid'}`, field: rejectField(issue?.path[0]) };
   }
   const hb = parsed.data;
   const maxLoad = hb.max_load !== undefined && hb.max_load > 0 ? hb.max_load : null;
@@ -135,7 +141,7 @@ export function parseHeartbeat(body: Buffer | string | unknown): HeartbeatResult
     heartbeat: {
       uuid: hb.uuid,
       hostname: hb.hostname,
-      cachePort: (hb.cache_port ?? hb.squid_port) as number,
+      cachePort: (hb.cache_port ?? hb.squid_port) as Port,
       cacheType: hb.cache_type,
       upstream: hb.upstream,
       verified: hb.verified,
@@ -189,7 +195,12 @@ export function toWire(hb: Heartbeat): Record<string, unknown> {
   return wire;
 }
 
-function stripZone(address: string): string {
-  const percent = address.indexOf('%');
-  return percent === -1 ? address : address.slice(0, percent);
+const WIRE_FIELDS: ReadonlySet<string> = new Set(Object.keys(HeartbeatWireSchema.shape));
+
+/**
+ * The field a rejection is counted under: a top-level heartbeat field or `(body)`. A closed set, so a
+ * metric label never carries what a message chose (`networks.0` ... `networks.255` were 256 series).
+ */
+function rejectField(key: PropertyKey | undefined): string {
+  return typeof key === 'string' && WIRE_FIELDS.has(key) ? key : '(body)';
 }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { nonPublicBlocks } from './identity.js';
 
 /** `::ffff:1.2.3.4` → `1.2.3.4`, zone ids dropped, lower case: one spelling per address. */
 export function normaliseIp(address: string): string {
@@ -14,12 +15,6 @@ export function ipFamily(address: string): 'ipv4' | 'ipv6' | null {
   const v = isIP(address);
   return v === 4 ? 'ipv4' : v === 6 ? 'ipv6' : null;
 }
-
-const NON_PUBLIC = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8',
-];
 
 export interface NetworkMatcher {
   has(address: string): boolean;
@@ -96,9 +91,10 @@ export function createNetworkMatcher(cidrs: readonly string[]): NetworkMatcher {
   };
 }
 
-const nonPublic = createNetworkMatcher(NON_PUBLIC);
+// From ipaddr.js's range tables (the same ones addressClass reads), not a hand list.
+const nonPublic = createNetworkMatcher(nonPublicBlocks());
 
-/** Private, loopback, link-local, CGNAT, multicast or reserved: no GeoIP answer is meaningful for it. */
+/** Anything but public unicast (private, loopback, link-local, CGNAT, multicast, documentation, reserved...): no GeoIP answer is meaningful for it. */
 export function isNonPublicIp(address: string): boolean {
   return nonPublic.has(address);
 }

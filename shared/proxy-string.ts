@@ -1,9 +1,34 @@
-/** Proxy URL and CVMFS/Frontier proxy-string formatting. Pure. */
+import { isIpv6Literal, parsePort, parseProxyHost, type Port, type ProxyHost } from './identity.js';
 
-/** `http://host:port/`-less form CVMFS expects, with IPv6 literals bracketed. */
-export function proxyUrl(host: string, port: number): string {
-  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+/**
+ * Proxy members and CVMFS/Frontier proxy strings. Pure. A member is built only from a typed host and port,
+ * and checked again here, so no encoder can emit anything but `http://name:port`, `http://[v6]:port` or
+ * `PROXY name:port`: a value that is not one (a cast, a stale Redis entry) throws instead of reaching a
+ * file bash sources or a PAC script.
+ */
+
+export class ProxyMemberError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProxyMemberError';
+  }
+}
+
+/** `name:port` or `[v6]:port`, after checking both again. */
+export function hostPort(host: ProxyHost, port: Port): string {
+  if (parseProxyHost(host) !== host) throw new ProxyMemberError(`not a proxy host: ${JSON.stringify(String(host)).slice(0, 80)}`);
+  if (parsePort(port) !== port) throw new ProxyMemberError(`not a port: ${JSON.stringify(port)}`);
+  return isIpv6Literal(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `http://host:port`, the form CVMFS and Frontier expect (no trailing slash). */
+export function proxyUrl(host: ProxyHost, port: Port): string {
+  return `http://${hostPort(host, port)}`;
+}
+
+/** `PROXY host:port`, a PAC file's member. */
+export function pacMember(host: ProxyHost, port: Port): string {
+  return `PROXY ${hostPort(host, port)}`;
 }
 
 export interface CvmfsProxyOptions {

@@ -8,6 +8,7 @@ import { createLookupService, type LookupQuery } from '../../server/lookup.js';
 import { createMemoryRegistry } from '../../server/registry/memory.js';
 import type { CacheEntry } from '../../server/registry/types.js';
 import { createSeededRandom as createRandom } from '../../shared/random.js';
+import { host, port } from '../support/identity.js';
 
 
 const noGeoIp: GeoIp = { lookup: () => null, builtAt: () => 0, path: () => '' };
@@ -28,8 +29,8 @@ async function world(n: number, seed: number, clustered = false) {
     const longitude = clustered ? place[1] : random() * 360 - 180;
     const hb: Heartbeat = {
       uuid: `c${i}`,
-      hostname: `cache-${i % (clustered ? 5 : 50)}.test`, // repeated names: ties must break as before
-      cachePort: 3128,
+      hostname: host(`cache-${i % (clustered ? 5 : 50)}.test`), // repeated names: ties must break as before
+      cachePort: port(3128),
       cacheType: i % 7 === 0 ? 'varnish' : 'squid',
       upstream: (['both', 'cvmfs', 'frontier'] as const)[i % 3] as Heartbeat['upstream'],
       verified: i % 2 === 0,

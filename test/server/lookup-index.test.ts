@@ -4,6 +4,7 @@ import type { Heartbeat } from '../../shared/heartbeat.js';
 import { createSeededRandom } from '../../shared/random.js';
 import { buildLookupIndex, updateLookupIndex, type LookupIndex } from '../../server/lookup-index.js';
 import type { CacheEntry } from '../../server/registry/types.js';
+import { host, port } from '../support/identity.js';
 
 const weights = { distanceWeight: 0.5, loadExponent: 1 };
 const DEFAULT_MAX_LOAD = 100_000;
@@ -18,8 +19,8 @@ const homeOf = (i: number) => (i < PLACES.length - CROWDED ? CROWDED + i : i % C
 function cache(i: number, random: () => number, changes: Partial<Heartbeat> = {}, place = homeOf(i), located = i % 19 !== 0): CacheEntry {
   const hb: Heartbeat = {
     uuid: `c${i}`,
-    hostname: `cache-${i}.test`,
-    cachePort: 3128,
+    hostname: host(`cache-${i}.test`),
+    cachePort: port(3128),
     cacheType: i % 7 === 0 ? 'varnish' : 'squid',
     upstream: (['both', 'cvmfs', 'frontier'] as const)[i % 3] as Heartbeat['upstream'],
     verified: i % 2 === 0,

@@ -5,6 +5,7 @@ import { formatAge, formatLoad, formatPlace } from '../../server/status/format.j
 import { densityScale, markerRadius } from '../../server/status/map-view.js';
 import { hrefFor } from '../../server/status/table-view.js';
 import { DEFAULT_QUERY, StatusQuerySchema, cacheState, selectPage, summarise, toStatusRow, type StatusQuery } from '../../server/status/table-model.js';
+import { host, port } from '../support/identity.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 
@@ -13,8 +14,8 @@ function entry(i: number, hb: Partial<Heartbeat> = {}, verification: Verificatio
     id: `id${String(i).padStart(5, '0')}`,
     heartbeat: {
       uuid: `id${i}`,
-      hostname: `squid${i}.site${i % 10}.test`,
-      cachePort: 3128 + (i % 3),
+      hostname: host(`squid${i}.site${i % 10}.test`),
+      cachePort: port(3128 + (i % 3)),
       cacheType: i % 4 === 0 ? 'varnish' : 'squid',
       upstream: 'both',
       verified: false,

@@ -10,6 +10,7 @@ import { rankedView } from '../../server/views.js';
 import type { ManualClock } from '../../shared/clock.js';
 import { addCache, PLACES, startAppServer } from '../support/app.js';
 import type { TestServer } from '../support/server.js';
+import { host } from '../support/identity.js';
 
 describe('object templates', () => {
   const obj = { a: 1, b: 'x,"y"', c: null, skip: undefined, d: [1, { e: true }], f: 2.5, g: 'Zürich' };
@@ -45,8 +46,8 @@ describe('view cache: each entry serialised once, never stale', () => {
   /** The ranked forms a lookup can make of one entry: local or not, private address, site, unknown distance, degraded. */
   const rankings = (entry: CacheEntry): RankedCache[] => [
     { entry, distanceKm: 1234.5678, score: 0.123456789, local: false, maxLoad: 122_000, host: entry.heartbeat.hostname, site: null, degraded: false },
-    { entry, distanceKm: null, score: 1, local: true, maxLoad: 500, host: '10.1.2.3', site: 'cern', degraded: true },
-    { entry, distanceKm: 0, score: 1e-7, local: false, maxLoad: 1, host: '2001:db8::7', site: null, degraded: false },
+    { entry, distanceKm: null, score: 1, local: true, maxLoad: 500, host: host('10.1.2.3'), site: 'cern', degraded: true },
+    { entry, distanceKm: 0, score: 1e-7, local: false, maxLoad: 1, host: host('2001:db8::7'), site: null, degraded: false },
   ];
   /** One ranked cache's JSON, as the answer's list of pieces holds it. */
   const rankedJson = (views: ReturnType<typeof createViewCache>, r: RankedCache, nowMs: number) => {
@@ -74,7 +75,7 @@ describe('view cache: each entry serialised once, never stale', () => {
   it('serialises exactly as the views do, for every kind of entry', async () => {
     const ids = [
       await addCache(server, { hostname: 'plain.test', external_ip: PLACES.victoria }),
-      await addCache(server, { hostname: 'zürich.test', external_ip: PLACES.cern, load: 12.5, max_load: 1000, site: 'cern', access: 'private' }),
+      await addCache(server, { hostname: 'xn--zrich-kva.test', external_ip: PLACES.cern, load: 12.5, max_load: 1000, site: 'cern', access: 'private' }),
       await addCache(server, { hostname: 'declared.test', external_ip: PLACES.tokyo, latitude: 35.7, longitude: 139.7, verified: true, upstream: 'frontier', cache_type: 'varnish' }),
       await addCache(server, { hostname: 'nowhere.test', external_ip: '10.9.9.9', private_ip: '10.9.9.9' }),
     ];

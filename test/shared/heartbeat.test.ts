@@ -72,7 +72,7 @@ describe('parseHeartbeat', () => {
     ['an unknown cache type', { uuid: 'a', hostname: 'h', cache_port: 1, timestamp: 1, cache_type: 'nginx' }, 'cache_type'],
     ['latitude without longitude', { uuid: 'a', hostname: 'h', cache_port: 1, timestamp: 1, latitude: 10 }, 'latitude'],
     ['a latitude out of range', { uuid: 'a', hostname: 'h', cache_port: 1, timestamp: 1, latitude: 91, longitude: 0 }, 'latitude'],
-    ['a bad network', { uuid: 'a', hostname: 'h', cache_port: 1, timestamp: 1, networks: ['10.0.0.0'] }, 'networks.0'],
+    ['a bad network', { uuid: 'a', hostname: 'h', cache_port: 1, timestamp: 1, networks: ['10.0.0.0'] }, 'networks'],
   ])('rejects %s, naming the field', (_what, body, field) => {
     const result = parseHeartbeat(typeof body === 'string' ? body : JSON.stringify(body));
     expect(result.ok).toBe(false);

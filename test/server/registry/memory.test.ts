@@ -4,6 +4,7 @@ import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/registry/types.js';
 import { createSeededRandom as createRandom } from '../../../shared/random.js';
+import { host, port } from '../../support/identity.js';
 
 
 const TTL_MS = 10_000;
@@ -11,8 +12,8 @@ const TTL_MS = 10_000;
 function entry(id: string, lastActiveMs: number, load = 0): CacheEntry {
   const heartbeat: Heartbeat = {
     uuid: id,
-    hostname: `${id}.test`,
-    cachePort: 3128,
+    hostname: host(`${id}.test`),
+    cachePort: port(3128),
     cacheType: 'squid',
     upstream: 'both',
     verified: false,
