@@ -1,3 +1,5 @@
+import type { IpLiteral } from '../shared/identity.js';
+import { addressField, hostField } from '../shared/proxy-string.js';
 import { PyFloat, pyDumps, type PyValue } from './python-json.js';
 import type { RankedCache } from './lookup.js';
 import type { CacheEntry } from './registry/types.js';
@@ -5,24 +7,28 @@ import type { CacheEntry } from './registry/types.js';
 /**
  * Entries of the original routes. Deployed original clients read this text with regular expressions
  * (`"key": ([^,]+)[,|}]`), so every key is present in every entry, in one order, and no string value
- * may contain a comma.
+ * may contain a comma. The names and addresses are typed (checked again by `hostField`/`addressField`);
+ * the rest is free text (GeoIP's names, or whatever another replica stored), written plain.
  */
 
-const noCommas = (s: string | null | undefined): string | null => (s === null || s === undefined ? null : s.replaceAll(',', ''));
+/** Free text with no comma (the regexes' delimiter), quote, backslash or control or line-separator character. */
+export const plainText = (s: string | null | undefined): string | null =>
+  s === null || s === undefined ? null : s.replace(/[,"\\\p{Cc}\u2028\u2029]/gu, '');
+const address = (ip: IpLiteral | undefined): string | null => (ip === undefined ? null : addressField(ip));
 
 function geoData(entry: CacheEntry): PyValue {
   const l = entry.location;
   if (!l) return null;
   return {
-    city: noCommas(l.city),
-    region_code: noCommas(l.regionCode),
-    country_code: noCommas(l.countryCode),
-    country_name: noCommas(l.countryName),
-    continent: noCommas(l.continent),
+    city: plainText(l.city),
+    region_code: plainText(l.regionCode),
+    country_code: plainText(l.countryCode),
+    country_name: plainText(l.countryName),
+    continent: plainText(l.continent),
     latitude: new PyFloat(l.latitude),
     longitude: new PyFloat(l.longitude),
-    time_zone: noCommas(l.timeZone),
-    postal_code: noCommas(l.postalCode),
+    time_zone: plainText(l.timeZone),
+    postal_code: plainText(l.postalCode),
     metro_code: l.metroCode,
   };
 }
@@ -36,11 +42,11 @@ export const LEGACY_HOLES = ['distance', 'local'] as const;
 export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local'> | null): PyValue {
   const hb = entry.heartbeat;
   return {
-    hostname: noCommas(hb.hostname),
+    hostname: hostField(hb.hostname),
     squid_port: hb.cachePort,
-    public_ip: hb.publicIp ?? hb.externalIp ?? null,
-    private_ip: hb.privateIp ?? null,
-    external_ip: hb.externalIp ?? null,
+    public_ip: address(hb.publicIp ?? hb.externalIp),
+    private_ip: address(hb.privateIp),
+    external_ip: address(hb.externalIp),
     load: new PyFloat(hb.load),
     max_load: hb.maxLoad === null ? null : hb.maxLoad,
     distance: legacyDistance(ranked),

@@ -34,7 +34,8 @@ const list = (proxies: readonly PacProxy[]) => `[${proxies.map((p) => JSON.strin
  * An empty list answers DIRECT for its kind.
  */
 export function pacBody(lists: { cvmfs: readonly PacProxy[]; frontier: readonly PacProxy[] }, options: PacOptions): string {
-  const comment = options.comment.replace(/[\r\n]+/g, ' ');
+  // Printable ASCII only: JavaScript also ends a line comment at U+2028/U+2029, and what follows would run.
+  const comment = options.comment.replace(/[^\x20-\x7e]+/g, ' ');
   return `// Shoal proxy auto-config: ${comment}
 // CVMFS URLs go to the nearest CVMFS caches, Frontier URLs to the nearest Frontier caches, others DIRECT.
 var SHOAL_CVMFS = ${list(lists.cvmfs)};

@@ -16,6 +16,8 @@ export interface ViewCache {
   appendRankedJson(out: string[], r: RankedCache, nowMs: number): void;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
   legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local'>): string;
+  /** `pyDumps(legacyEntry(entry, null))`: an entry outside any lookup, as `/all` lists it. */
+  legacyPythonUnranked(entry: CacheEntry): string;
 }
 
 /**
@@ -35,6 +37,7 @@ export function createViewCache(): ViewCache {
   // Usually one template per entry; a cache that callers inside and outside its site both see has two.
   const ranked = new WeakMap<CacheEntry, RankedTemplate[]>();
   const legacy = new WeakMap<CacheEntry, ObjectTemplate>();
+  const unranked = new WeakMap<CacheEntry, string>();
   const rankedTemplate = (r: RankedCache, nowMs: number): RankedTemplate => {
     let templates = ranked.get(r.entry);
     let template = templates?.find((t) => sameView(t.seen, r));
@@ -66,6 +69,11 @@ export function createViewCache(): ViewCache {
         legacy.set(r.entry, template);
       }
       return fillTemplate(template, [pyDumps(legacyDistance(r)), pyDumps(legacyLocal(r))]);
+    },
+    legacyPythonUnranked(entry) {
+      let text = unranked.get(entry);
+      if (text === undefined) unranked.set(entry, (text = pyDumps(legacyEntry(entry, null))));
+      return text;
     },
   };
 }

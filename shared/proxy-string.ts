@@ -1,4 +1,4 @@
-import { isIpv6Literal, parsePort, parseProxyHost, type Port, type ProxyHost } from './identity.js';
+import { isIpv6Literal, parseIpLiteral, parsePort, parseProxyHost, type IpLiteral, type Port, type ProxyHost } from './identity.js';
 
 /**
  * Proxy members and CVMFS/Frontier proxy strings. Pure. A member is built only from a typed host and port,
@@ -7,6 +7,10 @@ import { isIpv6Literal, parsePort, parseProxyHost, type Port, type ProxyHost } f
  * file bash sources or a PAC script.
  */
 
+/** At most this much of a refused value goes into the error message (it may be long, or hostile). */
+const SAMPLE_CHARS = 80;
+const sample = (value: unknown) => JSON.stringify(String(value)).slice(0, SAMPLE_CHARS);
+
 export class ProxyMemberError extends Error {
   constructor(message: string) {
     super(message);
@@ -14,10 +18,25 @@ export class ProxyMemberError extends Error {
   }
 }
 
+/**
+ * A host on its own, after checking it again: for outputs whose readers put `host:port` together
+ * themselves (the original routes' `hostname`, the keys of the WLCG WPAD export).
+ */
+export function hostField(host: ProxyHost): string {
+  if (typeof host !== 'string' || parseProxyHost(host) !== host) throw new ProxyMemberError(`not a proxy host: ${sample(host)}`);
+  return host;
+}
+
+/** An IP literal on its own (`public_ip` and the like), after checking it again: canonical, no zone, no brackets. */
+export function addressField(ip: IpLiteral): string {
+  if (typeof ip !== 'string' || parseIpLiteral(ip) !== ip) throw new ProxyMemberError(`not an IP literal: ${sample(ip)}`);
+  return ip;
+}
+
 /** `name:port` or `[v6]:port`, after checking both again. */
 export function hostPort(host: ProxyHost, port: Port): string {
-  if (parseProxyHost(host) !== host) throw new ProxyMemberError(`not a proxy host: ${JSON.stringify(String(host)).slice(0, 80)}`);
-  if (parsePort(port) !== port) throw new ProxyMemberError(`not a port: ${JSON.stringify(port)}`);
+  hostField(host);
+  if (parsePort(port) !== port) throw new ProxyMemberError(`not a port: ${sample(port)}`);
   return isIpv6Literal(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { resolveCaller } from '../caller.js';
 import type { ServerDeps } from '../deps.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
-import { legacyBody, legacyBodyText, legacyEntry } from '../legacy-view.js';
+import { legacyBodyText } from '../legacy-view.js';
 import { createViewCache } from '../view-cache.js';
 import type { LookupQuery } from '../lookup.js';
 
@@ -52,9 +52,10 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
 
   for (const path of paths('all')) {
     app.get(path, () => {
-      const entries = deps.registry.snapshot().map((e) => legacyEntry(e, null));
+      // Serialised once per entry (its names and addresses checked once), as the nearest routes' entries are.
+      const entries = deps.registry.snapshot().map((e) => views.legacyPythonUnranked(e));
       deps.metrics.lookups.inc({ route: 'all', outcome: entries.length > 0 ? 'found' : 'empty' });
-      return json(legacyBody(entries));
+      return json(legacyBodyText(entries));
     });
   }
 
