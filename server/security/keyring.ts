@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Heartbeat } from '../../shared/heartbeat.js';
-import { createNetworkMatcher, ipFamily, isValidCidr, normaliseIp, type NetworkMatcher } from '../../shared/ip.js';
+import { isIpv6Literal, parseCidr, parseDnsName, parseIpLiteral, type DnsName } from '../../shared/identity.js';
+import { createNetworkMatcher, type NetworkMatcher } from '../../shared/ip.js';
 import type { Logger } from '../../shared/logger.js';
 import { KeyIdSchema } from '../../shared/signing.js';
 
@@ -13,16 +14,70 @@ import { KeyIdSchema } from '../../shared/signing.js';
  *                         "hostnames": ["*.uvic.ca"], "sites": ["uvic"] } } }
  */
 
+/** An address (as a /32 or /128) or a CIDR, in the canonical spelling the heartbeat schema produces. */
 const addressOrCidr = z
   .string()
   .trim()
-  .refine((v) => isValidCidr(v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`), 'must be an IP address or CIDR');
+  .transform((text, ctx) => {
+    const ip = text.includes('/') ? null : parseIpLiteral(text);
+    const cidr = ip === null ? parseCidr(text) : `${ip}/${isIpv6Literal(ip) ? 128 : 32}`;
+    if (cidr === null) ctx.addIssue({ code: 'custom', message: 'must be an IP address or CIDR (no zone id)' });
+    return cidr as string;
+  });
+
+const cidr = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const parsed = parseCidr(text);
+    if (parsed === null) ctx.addIssue({ code: 'custom', message: 'must be a CIDR such as 10.0.0.0/8' });
+    return parsed as string;
+  });
+
+/**
+ * A hostname pattern: `*` (any name), an exact DNS name, or `*.` + a DNS name (one or more whole labels in
+ * front of that name; not the name itself). Names follow the heartbeat's own DNS-name rule, so a pattern
+ * can only ever name what a heartbeat can carry.
+ */
+export type HostnamePattern = { kind: 'any' } | { kind: 'exact'; name: DnsName } | { kind: 'under'; suffix: string };
+
+/** The pattern `text` spells (case-folded, a trailing dot dropped), or null. */
+export function parseHostnamePattern(text: string): HostnamePattern | null {
+  if (text === '*') return { kind: 'any' };
+  const wildcard = text.startsWith('*.');
+  const name = parseDnsName(wildcard ? text.slice(2) : text);
+  if (name === null) return null;
+  return wildcard ? { kind: 'under', suffix: `.${name}` } : { kind: 'exact', name };
+}
+
+/**
+ * Whether a heartbeat's hostname is one a pattern allows. The hostname is parsed again as a DNS name
+ * (defence in depth: a string that is not one, such as `[x]@127.0.0.1:19050/.uvic.ca`, matches no pattern,
+ * not even `*`), and `*.domain` takes whole labels only: `evil-uvic.ca` is not under `uvic.ca`.
+ * An IP literal used as hostname matches `*` or the same address written as an exact pattern, never a
+ * wildcard (`*.0.0.1` is no way to allow `10.0.0.1`).
+ */
+export function hostnameAllowed(hostname: string, patterns: readonly HostnamePattern[]): boolean {
+  const ip = parseIpLiteral(hostname);
+  const name = ip ?? parseDnsName(hostname);
+  if (name === null) return false;
+  return patterns.some((p) => {
+    if (p.kind === 'any') return true;
+    if (p.kind === 'exact') return p.name === name;
+    // A parsed DNS name is whole labels joined by dots, so a longer name ending in `.domain` has one or
+    // more whole labels in front of it.
+    return ip === null && name.length > p.suffix.length && name.endsWith(p.suffix);
+  });
+}
 
 const hostnamePattern = z
   .string()
   .trim()
-  .toLowerCase()
-  .regex(/^(\*|(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?)$/, 'must be a hostname, "*.domain" or "*"');
+  .transform((text, ctx) => {
+    const pattern = parseHostnamePattern(text);
+    if (pattern === null) ctx.addIssue({ code: 'custom', message: 'must be "*", a DNS name, or "*." and a DNS name (such as *.uvic.ca)' });
+    return pattern as HostnamePattern;
+  });
 
 export const KeyEntrySchema = z
   .object({
@@ -31,8 +86,8 @@ export const KeyEntrySchema = z
     /** Addresses/CIDRs the agent's public_ip, private_ip and external_ip must fall in. */
     addresses: z.array(addressOrCidr).min(1).max(1024),
     /** CIDRs the agent may declare in `networks` (each declared network must lie inside one of them). */
-    networks: z.array(z.string().trim().refine(isValidCidr, 'must be a CIDR such as 10.0.0.0/8')).max(1024).default([]),
-    /** Hostnames the agent may advertise: exact names, `*.domain` (any name under it) or `*` (any). */
+    networks: z.array(cidr).max(1024).default([]),
+    /** Hostnames the agent may advertise: exact names, `*.domain` (one or more labels, then `.domain`) or `*` (any). */
     hostnames: z.array(hostnamePattern).min(1).max(1024),
     /** Site names the agent may declare; absent: any. */
     sites: z.array(z.string().min(1).max(128)).max(1024).optional(),
@@ -63,34 +118,28 @@ export class KeyringError extends Error {
 }
 
 interface Network {
-  family: 'ipv4' | 'ipv6';
+  v6: boolean;
   prefix: number;
   matcher: NetworkMatcher;
 }
 
+/** `cidr` is canonical (parseCidr), from the keyring schema or the heartbeat schema. */
 function parseNetwork(cidr: string): Network | null {
-  const [addr, bits] = cidr.split('/') as [string, string | undefined];
-  const family = ipFamily(normaliseIp(addr));
-  if (!family || bits === undefined) return null;
-  return { family, prefix: Number(bits), matcher: createNetworkMatcher([cidr]) };
+  const canonical = parseCidr(cidr);
+  if (canonical === null) return null;
+  const [address, bits] = canonical.split('/') as [string, string];
+  return { v6: address.includes(':'), prefix: Number(bits), matcher: createNetworkMatcher([canonical]) };
 }
 
-/** A declared network lies inside an allowed one when it is no wider and its address is inside. */
+/**
+ * A declared network lies inside an allowed one when it is no wider and its address is inside: with a
+ * prefix at least as long, every address of the declared network shares the bits the allowed one fixes.
+ */
 function networkInside(declared: string, allowed: readonly Network[]): boolean {
   const d = parseNetwork(declared);
   if (!d) return false;
-  const address = normaliseIp(declared.split('/')[0] as string);
-  return allowed.some((a) => a.family === d.family && d.prefix >= a.prefix && a.matcher.has(address));
-}
-
-function hostnameAllowed(hostname: string, patterns: readonly string[]): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '');
-  return patterns.some((p) => {
-    const pattern = p.replace(/\.$/, '');
-    if (pattern === '*') return true;
-    if (pattern.startsWith('*.')) return name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
-    return name === pattern;
-  });
+  const address = (parseCidr(declared) as string).split('/')[0] as string;
+  return allowed.some((a) => a.v6 === d.v6 && d.prefix >= a.prefix && a.matcher.has(address));
 }
 
 function buildEntry(keyId: string, file: KeyEntryFile): KeyEntry {
@@ -102,7 +151,11 @@ function buildEntry(keyId: string, file: KeyEntryFile): KeyEntry {
     secrets: Object.freeze([...file.secrets]),
     refuses(hb) {
       for (const [field, value] of [['public_ip', hb.publicIp], ['private_ip', hb.privateIp], ['external_ip', hb.externalIp]] as const) {
-        if (value !== undefined && !addresses.has(value)) return `${field} ${value} is not among the addresses of key ${keyId}`;
+        if (value === undefined) continue;
+        // Checked on the parsed, canonical address (`::ffff:142.104.1.1` is 142.104.1.1), never on text.
+        const address = parseIpLiteral(value);
+        if (address === null) return `${field} is not an IP address`;
+        if (!addresses.has(address)) return `${field} ${address} is not among the addresses of key ${keyId}`;
       }
       for (const network of hb.networks ?? []) {
         if (!networkInside(network, networks)) return `network ${network} is not among the networks of key ${keyId}`;

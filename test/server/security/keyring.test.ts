@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
-import { KeyringError, loadKeyringFile, parseKeyring } from '../../../server/security/keyring.js';
+import { hostnameAllowed, KeyringError, loadKeyringFile, parseHostnamePattern, parseKeyring, type HostnamePattern } from '../../../server/security/keyring.js';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
 
@@ -69,6 +69,109 @@ describe('keyring authorisation', () => {
     expect(keyring.get('constructor')).toBeUndefined();
     expect(keyring.get('__proto__')).toBeUndefined();
     expect(keyring.size).toBe(2);
+  });
+});
+
+const patterns = (...texts: string[]): HostnamePattern[] =>
+  texts.map((t) => {
+    const p = parseHostnamePattern(t);
+    if (p === null) throw new Error(`bad pattern ${t}`);
+    return p;
+  });
+
+describe('keyring hostname patterns match whole labels', () => {
+  it.each([
+    // [pattern, hostname, allowed]
+    ['*.uvic.ca', 'squid.uvic.ca', true],
+    ['*.uvic.ca', 'a.b.c.uvic.ca', true],
+    ['*.uvic.ca', 'Squid.UVic.CA', true],
+    ['*.uvic.ca', 'squid.uvic.ca.', true],
+    ['*.UVIC.ca.', 'squid.uvic.ca', true],
+    ['*.uvic.ca', 'uvic.ca', false],
+    ['*.uvic.ca', 'uvic.ca.', false],
+    ['*.uvic.ca', 'evil-uvic.ca', false],
+    ['*.uvic.ca', 'evileuvic.ca', false],
+    ['*.uvic.ca', 'squid.uvic.ca.evil.test', false],
+    ['*.uvic.ca', '[x]@127.0.0.1:19050/.uvic.ca', false],
+    ['*.uvic.ca', 'x/.uvic.ca', false],
+    ['*.uvic.ca', 'a..uvic.ca', false],
+    ['*.uvic.ca', '-x.uvic.ca', false],
+    ['*.uvic.ca', '$(touch${IFS}/tmp/x).uvic.ca', false],
+    ['squid.example.org', 'squid.example.org', true],
+    ['squid.example.org', 'SQUID.Example.Org.', true],
+    ['Squid.Example.ORG.', 'squid.example.org', true],
+    ['squid.example.org', 'x.squid.example.org', false],
+    ['squid.example.org', 'quid.example.org', false],
+    ['squid.example.org', 'squid.example.org:3128', false],
+    ['*', 'anything.test', true],
+    ['*', '142.104.1.1', true],
+    ['*', '[x]@127.0.0.1:19050/.uvic.ca', false],
+    ['*.0.0.1', '10.0.0.1', false],
+    ['10.0.0.1', '10.0.0.1', true],
+  ])('%s against %s: %s', (pattern, hostname, allowed) => {
+    expect(hostnameAllowed(hostname, patterns(pattern))).toBe(allowed);
+  });
+
+  it('refuses the suffix attack through a key, even handed a heartbeat that bypassed the schema', () => {
+    const attack = '[x]@127.0.0.1:19050/.uvic.ca';
+    expect(parseHeartbeat({ uuid: 'a1', hostname: attack, cache_port: 3128, timestamp: 1 }).ok).toBe(false);
+    const forged = { ...hb({}), hostname: attack } as unknown as Heartbeat;
+    expect(keyring.get('uvic')!.refuses(forged)).toContain('hostname');
+  });
+
+  it.each(['*', 'uvic.ca', '*.uvic.ca', '*.ca', 'UVic.CA.', '  *.uvic.ca  '])('takes the pattern %j', (text) => {
+    expect(parseHostnamePattern(text.trim())).not.toBeNull();
+    expect(() => parseKeyring({ keys: { a: { secrets: [SECRET], addresses: ['10.0.0.0/8'], hostnames: [text] } } })).not.toThrow();
+  });
+
+  it.each(['', '*.', '**', '**.uvic.ca', '*uvic.ca', '.uvic.ca', 'x.*.uvic.ca', '*.*.uvic.ca', 'uvic_ca.test', '-uvic.ca', 'uvic-.ca', 'a b', 'uvic.ca/x', `${'a'.repeat(64)}.ca`])(
+    'refuses the pattern %j in a keyring file',
+    (text) => {
+      expect(() => parseKeyring({ keys: { a: { secrets: [SECRET], addresses: ['10.0.0.0/8'], hostnames: [text] } } })).toThrow(/hostnames/);
+    },
+  );
+});
+
+describe('keyring address scopes are checked on parsed addresses', () => {
+  const uvic = keyring.get('uvic')!;
+  it.each([
+    ['public_ip', '::ffff:142.104.1.1', true],
+    ['public_ip', '::FFFF:8e68:0101', true],
+    ['private_ip', '::ffff:10.1.2.3', true],
+    ['external_ip', '2001:DB8:0:0::1', true],
+    ['public_ip', '::ffff:8.8.8.8', false],
+    ['public_ip', '142.104.1.1.evil', false],
+    ['public_ip', '142.104.1.1%eth0', false],
+    ['public_ip', '::ffff:142.104.1.1%<script>,x', false],
+  ])('%s %s: allowed %s', (field, address, allowed) => {
+    const parsed = parseHeartbeat({ uuid: 'a1', hostname: 'squid.uvic.ca', cache_port: 3128, timestamp: 1, [field]: address });
+    if (!parsed.ok) {
+      // The schema refuses what is not an IP literal (zone ids included) before any key sees it.
+      expect(allowed).toBe(false);
+      return;
+    }
+    expect(uvic.refuses(parsed.heartbeat) === null).toBe(allowed);
+  });
+
+  it('refuses an address that bypassed the schema instead of matching its text', () => {
+    const forged = { ...hb({}), publicIp: '142.104.1.1%eth0' } as unknown as Heartbeat;
+    expect(uvic.refuses(forged)).toContain('public_ip');
+  });
+
+  it.each([
+    ['a zone id in an address', { addresses: ['fe80::1%eth0'] }, 'addresses'],
+    ['a mapped address with a v6 prefix', { addresses: ['::ffff:142.104.0.0/112'] }, 'addresses'],
+    ['a leading-zero address', { addresses: ['010.0.0.1'] }, 'addresses'],
+    ['a network with a zone id', { networks: ['fe80::%eth0/64'] }, 'networks'],
+    ['a network prefix out of range', { networks: ['10.0.0.0/33'] }, 'networks'],
+  ])('refuses %s in a keyring file', (_what, fields, where) => {
+    expect(() => parseKeyring({ keys: { a: { secrets: [SECRET], addresses: ['10.0.0.0/8'], hostnames: ['*'], ...fields } } })).toThrow(where);
+  });
+
+  it('reads a keyring address written as a mapped IPv4 address as that IPv4 address', () => {
+    const k = parseKeyring({ keys: { a: { secrets: [SECRET], addresses: ['::ffff:142.104.1.1'], hostnames: ['*'] } } }).get('a')!;
+    expect(k.refuses(hb({ public_ip: '142.104.1.1' }))).toBeNull();
+    expect(k.refuses(hb({ public_ip: '142.104.1.2' }))).toContain('public_ip');
   });
 });
 
