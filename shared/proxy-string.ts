@@ -36,7 +36,7 @@ export function addressField(ip: IpLiteral): string {
 /** `name:port` or `[v6]:port`, after checking both again. */
 export function hostPort(host: ProxyHost, port: Port): string {
   hostField(host);
-  if (parsePort(port) !== port) throw new ProxyMemberError(`not a port: ${sample(port)}`);
+  if (typeof port !== 'number' || parsePort(port) !== port) throw new ProxyMemberError(`not a port: ${sample(port)}`);
   return isIpv6Literal(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
