@@ -5,7 +5,8 @@ import { applyToCvmfs, readMountedRepositories, type ApplyResult } from './cvmfs
 import { discoverLanCaches, type Heard } from './discovery.js';
 import { fetchNearest, type NearestAnswer, type ServerAttempt } from './fetch-nearest.js';
 import { createLastGoodStore, type LastGoodStore } from './last-good.js';
-import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, parseProxyList, rankGroups, type Candidate, type Checked } from './proxy-plan.js';
+import { memberOf, NOT_A_MEMBER, parseProxyList, printable, type ProxyUrl, type RejectedMember } from './proxy-member.js';
+import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, rankGroups, type Candidate, type Checked } from './proxy-plan.js';
 import { checkProxy } from './verify-proxy.js';
 import { writeProxy } from './write-proxy.js';
 
@@ -26,10 +27,12 @@ export interface Decision {
   /** What the server said. */
   answer: NearestAnswer | null;
   lan: Heard[];
+  /** Proxies refused before any test fetch (not a well-formed member), each named and why. */
+  rejected: RejectedMember[];
   /** Every candidate and how its test fetch went. */
   checked: Checked[];
   /** Proxies chosen, in fail-over order, before site defaults and DIRECT. */
-  proxies: string[];
+  proxies: ProxyUrl[];
   fallback: { source: 'last-good' | 'defaults'; savedAt: string | null } | null;
   /** CVMFS_HTTP_PROXY (or FRONTIER_SERVER with --frontier); null when nothing usable. */
   value: string | null;
@@ -72,6 +75,12 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
   }
   const deadline = clock.now() + config.budget;
   const left = () => Math.max(0, deadline - clock.now());
+  // Every proxy that is not a member is dropped here, by name; the others are kept.
+  const rejected: RejectedMember[] = [];
+  const reject = (r: RejectedMember) => {
+    rejected.push(r);
+    log.warn({ source: r.source, proxy: r.member, reason: r.reason }, 'proxy refused: not a well-formed proxy member; dropped');
+  };
 
   // The original listens for LAN broadcasts only for CVMFS; a LAN cache's upstream is often unknown.
   const lanPromise =
@@ -85,9 +94,10 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
     upstream: mode,
     deadlineMs: deadline,
     now: () => clock.now(),
+    onRejected: reject,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  for (const a of result.attempts) log.warn({ server: a.server, error: a.error }, 'server did not answer');
+  for (const a of result.attempts) log.warn({ server: a.server, error: a.error }, a.refused === undefined ? 'server did not answer' : 'server listed no valid proxy');
   const lan = (await lanPromise).filter((h) => h.upstream === undefined || h.upstream !== (mode === 'cvmfs' ? 'frontier' : 'cvmfs'));
   const answer = result.ok ? result.answer : null;
   if (answer?.note) log.info({ note: answer.note }, 'server note');
@@ -96,7 +106,11 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
   const add = (c: Candidate) => {
     if (!candidates.some((x) => x.url === c.url)) candidates.push(c);
   };
-  lan.forEach((h, i) => add({ url: `http://${h.ip}:${h.port}`, source: 'lan', group: 0, position: i, score: null }));
+  lan.forEach((h, i) => {
+    const member = memberOf(h.ip, h.port);
+    if (member === null) reject({ source: 'lan', member: printable(`${h.ip}:${h.port}`), reason: NOT_A_MEMBER });
+    else add({ url: member.url, source: 'lan', group: 0, position: i, score: null });
+  });
   const groups = rankGroups(answer?.caches ?? [], config.rankTolerance);
   answer?.caches.forEach((c, i) => add({ url: c.proxy, source: 'server', group: 1 + (groups[i] ?? 0), position: i, score: c.score ?? null }));
 
@@ -111,13 +125,17 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
     );
   const checked = await verifyAll(candidates);
   const fresh = orderVerified(checked, config.reorder).slice(0, config.count).map((c) => c.url);
-  const defaults = parseProxyList(config.defaultProxy);
+  const parsedDefaults = parseProxyList(config.defaultProxy);
+  for (const bad of parsedDefaults.rejected) reject({ source: 'defaults', member: printable(bad), reason: NOT_A_MEMBER });
+  const defaults = parsedDefaults.groups;
 
-  const decision: Decision = { mode, outcome: 'ok', reason: null, server: result.ok ? result.server : null, attempts: result.attempts, answer, lan, checked, proxies: fresh, fallback: null, value: null, written: null, changed: false, applied: null };
+  const decision: Decision = { mode, outcome: 'ok', reason: null, server: result.ok ? result.server : null, attempts: result.attempts, answer, lan, rejected, checked, proxies: fresh, fallback: null, value: null, written: null, changed: false, applied: null };
 
   if (fresh.length === 0) {
-    decision.reason = !result.ok ? 'no server answered' : candidates.length === 0 ? 'the server listed no proxy' : 'no proxy passed its test fetch';
+    const noServer = result.attempts.some((a) => a.refused !== undefined) ? 'no server listed a valid proxy' : 'no server answered';
+    decision.reason = !result.ok ? noServer : candidates.length === 0 ? 'the server listed no proxy' : 'no proxy passed its test fetch';
     const saved = await store.load();
+    for (const r of saved.rejected) reject(r);
     if (saved.error) log.warn({ error: saved.error }, 'cannot read the last good list');
     if (saved.value) {
       decision.outcome = 'fallback';

@@ -2,17 +2,33 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { LOG_LEVELS } from '../shared/logger.js';
+import { frontierProblem, NOT_A_MEMBER, parseProxyList, printable } from './proxy-member.js';
 
 export const CLIENT_ENV_PREFIX = 'SHOAL_CLIENT_';
 export const CLIENT_CONFIG_ENV = 'SHOAL_CLIENT_CONFIG';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL');
 
-/** A CVMFS proxy string (`a|b;c;DIRECT`): proxy URLs or DIRECT, no spaces or quotes. */
+/**
+ * A CVMFS proxy string (`a|b;c;DIRECT`): members checked as the server's are (proxy-member.ts). The
+ * operator wrote it, so a bad member stops the program here, naming it, rather than being dropped.
+ */
 const proxyList = z
   .string()
   .trim()
-  .refine((v) => v === '' || v.split(/[;|]/).every((p) => p === 'DIRECT' || /^http:\/\/[^\s"'`$;|]+$/.test(p)), 'must be a CVMFS proxy list such as http://a:3128|http://b:3128;DIRECT')
+  .superRefine((v, ctx) => {
+    const bad = parseProxyList(v).rejected[0];
+    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `must be a CVMFS proxy list such as http://a:3128|http://b:3128;DIRECT: ${printable(bad)} is ${NOT_A_MEMBER}` });
+  })
+  .default('');
+
+/** A FRONTIER_SERVER string (`(serverurl=...)(proxyurl=...)`) in the grammar the client's output is checked against. */
+const frontierServer = z
+  .string()
+  .superRefine((v, ctx) => {
+    const problem = frontierProblem(v);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `must be a FRONTIER_SERVER string such as (serverurl=http://frontier.example:8000/db): it ${problem}` });
+  })
   .default('');
 
 const defaultStateFile = () =>
@@ -46,7 +62,7 @@ export const clientConfigTable = {
   cvmfsConfig: { schema: z.string().min(1).default('/etc/cvmfs/default.local'), help: 'CVMFS config file to write CVMFS_HTTP_PROXY into', arg: 'path' },
   apply: { schema: z.enum(['talk', 'reload', 'never']).default('talk'), help: 'tell a running CVMFS: cvmfs_talk proxy set per repository, cvmfs_config reload, or never', arg: 'talk|reload|never' },
   repositories: { schema: listFromText(z.string().regex(/^[\w.-]+$/, 'must be a repository name')).default([]), help: 'repositories to tell; empty: every mounted one', kind: 'list', arg: 'names' },
-  frontierServer: { schema: z.string().default(''), help: 'FRONTIER_SERVER value the proxies are merged into with --frontier (default: env FRONTIER_SERVER)', arg: 'value' },
+  frontierServer: { schema: frontierServer, help: 'FRONTIER_SERVER value the proxies are merged into with --frontier (default: env FRONTIER_SERVER)', arg: 'value' },
   discoveryTime: { schema: intFromText(0, 600_000).default(2000), help: 'ms to listen for LAN cache announcements; 0: no LAN discovery', arg: 'ms' },
   discoveryPort: { schema: intFromText(1, 65535).default(50000), help: 'UDP port of LAN announcements (original: 50000)', arg: 'port' },
   discoveryAddress: {

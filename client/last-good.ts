@@ -2,20 +2,36 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { readTextIfExists, writeFileAtomic } from './config-file.js';
+import { NOT_A_MEMBER, parseProxyMember, printable, type ProxyUrl, type RejectedMember } from './proxy-member.js';
 
-/** What a successful run leaves behind for the next run to fall back on. */
-export const LastGoodSchema = z.object({
+/** The file as it may be found on disk: its proxies are read one by one, as the server's answer is. */
+const LastGoodFileSchema = z.object({
   version: z.literal(1),
   savedAt: z.string(),
   server: z.string().nullable(),
-  /** Verified proxies in fail-over order, before site defaults and DIRECT. */
-  proxies: z.array(z.string().regex(/^http:\/\/\S+$/)).min(1),
+  proxies: z.array(z.unknown()).min(1),
 });
-export type LastGood = z.infer<typeof LastGoodSchema>;
+
+/** What a successful run leaves behind for the next run to fall back on. */
+export interface LastGood {
+  version: 1;
+  savedAt: string;
+  server: string | null;
+  /** Verified proxies in fail-over order, before site defaults and DIRECT. */
+  proxies: ProxyUrl[];
+}
+
+export interface LastGoodLoad {
+  /** The saved list with its valid proxies, or null when there is none, it is unreadable, or none is valid. */
+  value: LastGood | null;
+  /** Why there is no list although the file exists (logged by the caller). */
+  error: string | null;
+  /** Proxies in the file that are not members: dropped, the others kept. */
+  rejected: RejectedMember[];
+}
 
 export interface LastGoodStore {
-  /** The saved list, or null when there is none or it is unreadable (which is logged by the caller). */
-  load(): Promise<{ value: LastGood | null; error: string | null }>;
+  load(): Promise<LastGoodLoad>;
   save(value: LastGood): Promise<void>;
 }
 
@@ -24,11 +40,20 @@ export function createLastGoodStore(path: string): LastGoodStore {
     async load() {
       try {
         const text = await readTextIfExists(path);
-        if (text === null) return { value: null, error: null };
-        const parsed = LastGoodSchema.safeParse(JSON.parse(text));
-        return parsed.success ? { value: parsed.data, error: null } : { value: null, error: `${path}: not a last-good list` };
+        if (text === null) return { value: null, error: null, rejected: [] };
+        const parsed = LastGoodFileSchema.safeParse(JSON.parse(text));
+        if (!parsed.success) return { value: null, error: `${path}: not a last-good list`, rejected: [] };
+        const proxies: ProxyUrl[] = [];
+        const rejected: RejectedMember[] = [];
+        for (const p of parsed.data.proxies) {
+          const member = parseProxyMember(p);
+          if (member === null) rejected.push({ source: 'last-good', member: printable(p), reason: NOT_A_MEMBER });
+          else if (!proxies.includes(member.url)) proxies.push(member.url);
+        }
+        if (proxies.length === 0) return { value: null, error: `${path}: no valid proxy in the last-good list`, rejected };
+        return { value: { ...parsed.data, proxies }, error: null, rejected };
       } catch (error) {
-        return { value: null, error: `${path}: ${(error as Error).message}` };
+        return { value: null, error: `${path}: ${printable((error as Error).message, 200)}`, rejected: [] };
       }
     },
     async save(value) {

@@ -1,10 +1,12 @@
 import { formatCvmfsProxy, formatFrontierProxies } from '../shared/proxy-string.js';
+import { assertCvmfsValue, assertFrontierValue, type ProxyUrl } from './proxy-member.js';
 
 /** Pure decisions of the client: rank groups, ordering of verified proxies, and the final strings. */
 
-/** A proxy the client may use, from the server's answer or a LAN announcement. */
+/** A proxy the client may use, from the server's answer, a LAN announcement or the last good list. */
 export interface Candidate {
-  url: string;
+  /** Only ever a checked member (proxy-member.ts), never the text as it came. */
+  url: ProxyUrl;
   source: 'server' | 'lan' | 'last-good';
   /** Rank group: lower first; proxies are only re-ordered by speed inside one group. */
   group: number;
@@ -56,33 +58,21 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Parses a CVMFS proxy string into groups; `DIRECT` is left out (its place is the `direct` option's). */
-export function parseProxyList(value: string): string[][] {
-  return value
-    .split(';')
-    .map((g) =>
-      g
-        .split('|')
-        .map((p) => p.trim())
-        .filter((p) => p !== '' && p !== 'DIRECT'),
-    )
-    .filter((g) => g.length > 0);
-}
-
-/** The CVMFS_HTTP_PROXY value: found groups, then site defaults (never twice), then DIRECT or not. */
-export function buildCvmfsValue(found: readonly (readonly string[])[], defaults: readonly (readonly string[])[], direct: 'last' | 'never'): string {
-  return formatCvmfsProxy([...found, ...defaults], { direct });
+/** The CVMFS_HTTP_PROXY value: found groups, then site defaults (never twice), then DIRECT or not; checked whole. */
+export function buildCvmfsValue(found: readonly (readonly ProxyUrl[])[], defaults: readonly (readonly ProxyUrl[])[], direct: 'last' | 'never'): string {
+  return assertCvmfsValue(formatCvmfsProxy([...found, ...defaults], { direct }));
 }
 
 /**
  * Merges proxies into a FRONTIER_SERVER value as the original client does:
  * `re.subn(r'(\(.*?\))(\(proxyurl.*?\))', r'\1' + ours + r'\2', value, 1)`, i.e. our `(proxyurl=...)`
  * go in front of the first existing proxyurl that follows another parenthesised item; when there is
- * none, they are appended.
+ * none, they are appended. The result is checked whole: a FRONTIER_SERVER given with a control character,
+ * quote or malformed proxyurl throws rather than be passed on.
  */
-export function mergeFrontierServer(frontierServer: string, proxies: readonly string[]): string {
+export function mergeFrontierServer(frontierServer: string, proxies: readonly ProxyUrl[]): string {
   const ours = formatFrontierProxies(proxies);
   const pattern = /(\(.*?\))(\(proxyurl.*?\))/;
-  if (pattern.test(frontierServer)) return frontierServer.replace(pattern, (_m, first: string, second: string) => `${first}${ours}${second}`);
-  return `${frontierServer}${ours}`;
+  const merged = pattern.test(frontierServer) ? frontierServer.replace(pattern, (_m, first: string, second: string) => `${first}${ours}${second}`) : `${frontierServer}${ours}`;
+  return assertFrontierValue(merged);
 }

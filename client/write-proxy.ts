@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { getConfigValue, readTextIfExists, setConfigValue, writeFileAtomic } from './config-file.js';
+import { assertCvmfsValue } from './proxy-member.js';
 
 export const CVMFS_PROXY_KEY = 'CVMFS_HTTP_PROXY';
 
@@ -9,8 +10,9 @@ export const CVMFS_PROXY_KEY = 'CVMFS_HTTP_PROXY';
  * the synced temp file and the rename (tests use it to simulate a crash there).
  */
 export async function writeProxy(path: string, value: string, options: { beforeRename?: () => Promise<void> } = {}): Promise<boolean> {
-  // Never write an empty or broken value: CVMFS would refuse to mount, which is worse than an old list.
-  if (!/^[^\s"'`$]+$/.test(value)) throw new Error(`refusing to write a malformed ${CVMFS_PROXY_KEY} value: ${JSON.stringify(value)}`);
+  // The last check: bash sources this file as root, and an empty or broken value would stop CVMFS from
+  // mounting (worse than an old list). Only canonical members and DIRECT, or nothing is written.
+  assertCvmfsValue(value);
   const current = await readTextIfExists(path);
   if (current !== null && getConfigValue(current, CVMFS_PROXY_KEY) === value) return false;
   const mode = current === null ? 0o644 : (await stat(path)).mode & 0o777;

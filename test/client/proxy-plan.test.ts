@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, parseProxyList, rankGroups, type Checked } from '../../client/proxy-plan.js';
+import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, rankGroups, type Checked } from '../../client/proxy-plan.js';
 import { mountedRepositories } from '../../client/cvmfs-apply.js';
+import { parseProxyList, type ProxyUrl } from '../../client/proxy-member.js';
+import { proxy } from './proxy-fixture.js';
 
-const checked = (url: string, group: number, position: number, ms: number | null, ok = true): Checked => ({ url, source: 'server', group, position, score: null, ok, ms, error: ok ? null : 'x' });
+const checked = (url: ProxyUrl, group: number, position: number, ms: number | null, ok = true): Checked => ({ url, source: 'server', group, position, score: null, ok, ms, error: ok ? null : 'x' });
 
 describe('rank groups', () => {
   it.each([
@@ -20,37 +22,35 @@ describe('rank groups', () => {
 });
 
 describe('order of verified proxies', () => {
-  const list = [checked('a', 0, 0, 50), checked('b', 0, 1, 10), checked('dead', 0, 2, null, false), checked('c', 1, 3, 1)];
+  const [a, b, c, dead] = ['http://a:3128', 'http://b:3128', 'http://c:3128', 'http://dead:3128'].map(proxy) as [ProxyUrl, ProxyUrl, ProxyUrl, ProxyUrl];
+  const list = [checked(a, 0, 0, 50), checked(b, 0, 1, 10), checked(dead, 0, 2, null, false), checked(c, 1, 3, 1)];
   it('drops failures and re-orders by measured time only inside a rank group', () => {
-    expect(orderVerified(list, true).map((c) => c.url)).toEqual(['b', 'a', 'c']);
+    expect(orderVerified(list, true).map((x) => x.url)).toEqual([b, a, c]);
   });
   it("keeps the server's order when re-ordering is off", () => {
-    expect(orderVerified(list, false).map((c) => c.url)).toEqual(['a', 'b', 'c']);
+    expect(orderVerified(list, false).map((x) => x.url)).toEqual([a, b, c]);
   });
 });
 
 describe('CVMFS_HTTP_PROXY value', () => {
-  const a = 'http://a:3128';
-  const b = 'http://b:3128';
-  const c = 'http://c:3128';
-  const d = 'http://d:3128';
+  const [a, b, c, d] = ['http://a:3128', 'http://b:3128', 'http://c:3128', 'http://d:3128'].map(proxy) as [ProxyUrl, ProxyUrl, ProxyUrl, ProxyUrl];
   it.each([
     ['fail-over order', chunk([a, b, c], 1), [], 'last', `${a};${b};${c};DIRECT`],
     ['load-balanced pairs', chunk([a, b, c, d], 2), [], 'last', `${a}|${b};${c}|${d};DIRECT`],
-    ['site defaults appended, never twice', chunk([a, b], 1), parseProxyList(`${b}|${d};DIRECT`), 'last', `${a};${b};${d};DIRECT`],
-    ['DIRECT never', chunk([a], 1), parseProxyList(c), 'never', `${a};${c}`],
+    ['site defaults appended, never twice', chunk([a, b], 1), parseProxyList(`${b}|${d};DIRECT`).groups, 'last', `${a};${b};${d};DIRECT`],
+    ['DIRECT never', chunk([a], 1), parseProxyList(c).groups, 'never', `${a};${c}`],
   ] as const)('%s', (_name, found, defaults, direct, expected) => {
     expect(buildCvmfsValue(found, defaults, direct)).toBe(expected);
   });
 
   it('parses a site default list into groups without DIRECT', () => {
-    expect(parseProxyList(`${a}|${b};DIRECT;${c}`)).toEqual([[a, b], [c]]);
-    expect(parseProxyList('')).toEqual([]);
+    expect(parseProxyList(`${a}|${b};DIRECT;${c}`)).toEqual({ groups: [[a, b], [c]], rejected: [] });
+    expect(parseProxyList('')).toEqual({ groups: [], rejected: [] });
   });
 });
 
 describe('FRONTIER_SERVER merge (as the original re.subn)', () => {
-  const ours = ['http://10.0.0.1:3128', 'http://10.0.0.2:3128'];
+  const ours = ['http://10.0.0.1:3128', 'http://10.0.0.2:3128'].map(proxy);
   it.each([
     [
       '(serverurl=http://frontier.cern.ch:8000/atlr)(proxyurl=http://site:3128)',
