@@ -1,8 +1,12 @@
 import { createPacResolver } from 'pac-resolver';
 import { QuickJS } from 'quickjs-wasi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pacBody } from '../../server/pac.js';
+import type { Port, ProxyHost } from '../../shared/identity.js';
+import { ProxyMemberError } from '../../shared/proxy-string.js';
 import type { TestServer } from '../support/server.js';
 import { addCache, PLACES, startAppServer } from '../support/app.js';
+import { host, port } from '../support/identity.js';
 
 const qjs = await QuickJS.create();
 
@@ -100,5 +104,22 @@ describe('PAC files: DIRECT fallback off, and no caches', () => {
     await addCache(server, { hostname: 'only.test', public_ip: PLACES.cern, external_ip: undefined, upstream: 'cvmfs' });
     const find = engine((await pacOf(server, `/proxy.pac?ip=${PLACES.cern}`)).body);
     expect(await find(CVMFS_URL)).toBe('PROXY only.test:3128');
+  });
+});
+
+describe('PAC files from hostile input', () => {
+  const proxies = { cvmfs: [{ host: host('a.test'), port: port(3128) }], frontier: [] };
+
+  it.each(['\u2028', '\u2029', '\r', '\n', '\u0085'])('keeps the comment a comment when it holds %j', async (separator) => {
+    const body = pacBody(proxies, { direct: true, loadbalance: false, comment: `x${separator}FindProxyForURL = function () { return "PROXY rogue.example:3128"; };` });
+    expect(body).toMatch(/^[\x20-\x7e\n]*$/);
+    expect(await engine(body)(CVMFS_URL)).toBe('PROXY a.test:3128; DIRECT');
+  });
+
+  it('refuses to write a proxy cast past the types', () => {
+    for (const bad of ["');alert(1);//", 'fe80::1%eth0', 'a;DIRECT']) {
+      expect(() => pacBody({ cvmfs: [{ host: bad as ProxyHost, port: port(3128) }], frontier: [] }, { direct: true, loadbalance: false, comment: '' })).toThrow(ProxyMemberError);
+    }
+    expect(() => pacBody({ cvmfs: [], frontier: [{ host: host('a.test'), port: 0 as Port }] }, { direct: true, loadbalance: false, comment: '' })).toThrow(ProxyMemberError);
   });
 });
