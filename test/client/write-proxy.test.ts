@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeProxy } from '../../client/write-proxy.js';
 
 // Comments, blank lines, exports, quoting styles, a commented-out old value and no final newline: all kept.
@@ -24,6 +24,9 @@ describe('writing CVMFS_HTTP_PROXY into default.local', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'shoal-write-'));
     file = join(dir, 'default.local');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('changes only the CVMFS_HTTP_PROXY line, keeping every other byte', async () => {
@@ -58,6 +61,29 @@ describe('writing CVMFS_HTTP_PROXY into default.local', () => {
     await expect(writeProxy(file, '')).rejects.toThrow(/malformed/);
     await expect(writeProxy(file, 'http://a:3128; rm -rf /')).rejects.toThrow(/malformed/);
     expect(await readFile(file, 'utf8')).toBe(SITE_FILE);
+  });
+
+  // The last check: whatever a bug or a cast lets through to here, bash never sources it.
+  it.each([
+    'http://$(touch${IFS}x):3128;DIRECT',
+    'http://`touch x`:3128;DIRECT',
+    'http://a:3128;DIRECT\ntouch x',
+    'http://a:3128"; touch x; "',
+    'http://a:3128\\',
+    'http://evil\u0000.example:3128;DIRECT',
+    'http://evil\u001b[2J:3128;DIRECT',
+    'http://rogue@evil.example:3128;DIRECT',
+    'http://evil.example/x:3128;DIRECT',
+    'http://[fe80::1%eth0]:3128;DIRECT',
+    'http://[x]@127.0.0.1:19050/.uvic.ca:3128',
+    'http://a:0x50;DIRECT',
+    'http://a:65536;DIRECT',
+    'http://a:3128;DIRECT;',
+  ])('refuses to write %j and leaves the file as it was', async (value) => {
+    await writeFile(file, SITE_FILE);
+    await expect(writeProxy(file, value)).rejects.toThrow(/malformed/);
+    expect(await readFile(file, 'utf8')).toBe(SITE_FILE);
+    expect(await readdir(dir)).toEqual(['default.local']);
   });
 
   it('leaves the old file intact when the process dies between temp file and rename', async () => {
