@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { PRUNE_SCRIPT, PUT_SCRIPT, REMOVE_SCRIPT, VERIFY_SCRIPT } from './redis-scripts.js';
+import { CLAIM_SEQ_SCRIPT, PRUNE_SCRIPT, PUT_SCRIPT, REMOVE_SCRIPT, VERIFY_SCRIPT } from './redis-scripts.js';
 
 export type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -8,7 +8,7 @@ export interface RedisClients {
   commands: Redis;
   /** Subscriber only. */
   events: Redis;
-  scripts: Record<'put' | 'remove' | 'verify' | 'prune', ScriptRunner>;
+  scripts: Record<'put' | 'remove' | 'verify' | 'prune' | 'claimSeq', ScriptRunner>;
 }
 
 /** The registry's two connections (a subscriber cannot run other commands), named for CLIENT LIST. */
@@ -42,6 +42,7 @@ export function createRedisClients(url: string, clientName: string): RedisClient
       remove: define('shoalRegistryRemove', REMOVE_SCRIPT, 2),
       verify: define('shoalRegistryVerify', VERIFY_SCRIPT, 1),
       prune: define('shoalRegistryPrune', PRUNE_SCRIPT),
+      claimSeq: define('shoalReplayClaimSeq', CLAIM_SEQ_SCRIPT, 1),
     },
   };
 }

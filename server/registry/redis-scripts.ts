@@ -78,3 +78,19 @@ for i = 1, #ARGV do
 end
 return removed
 `;
+
+/**
+ * KEYS: the agent's seq hash. ARGV: seq, message timestamp ms, TTL ms.
+ * The replay ledger of signed messages (server/security/replay.ts), shared by every replica: records the
+ * seq (and timestamp) when it is above the stored one and returns {1, seq}; else changes nothing and
+ * returns {0, stored seq}. Seqs are integers up to 2^53, exact in Lua's doubles.
+ */
+export const CLAIM_SEQ_SCRIPT = `
+local stored = redis.call('HGET', KEYS[1], 'seq')
+if stored and tonumber(stored) >= tonumber(ARGV[1]) then
+  return {0, stored}
+end
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'timestamp', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, ARGV[1]}
+`;

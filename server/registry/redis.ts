@@ -28,6 +28,7 @@ type PendingWrite = { op: 'put'; entry: CacheEntry } | { op: 'remove'; atMs: num
 
 const PutReplySchema = z.tuple([z.enum(['joined', 'updated', 'stale']), z.string(), z.string()]);
 const FieldsReplySchema = z.array(z.string().nullable());
+const ClaimReplySchema = z.tuple([z.union([z.literal(0), z.literal(1)]), z.string()]);
 
 /**
  * The shared registry of several server replicas. Redis holds the truth: one hash per cache with a key TTL,
@@ -53,6 +54,7 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
   const idsKey = `${prefix}ids`;
   const channel = `${prefix}events`;
   const entryKey = (id: string) => `${prefix}cache:${id}`;
+  const seqKey = (agent: string) => `${prefix}seq:${agent}`;
   const newView = () => createMemoryRegistry({ ttlMs, clock });
 
   const { commands, events, scripts } = createRedisClients(options.url, options.clientName);
@@ -258,6 +260,16 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
         if (write?.op === 'put') write.entry = { ...write.entry, verification: state };
       }
       await view.setVerification(id, state);
+    },
+    async claimSeq(agent, seq, timestampMs, ttlMs) {
+      // No fallback while Redis is away: the caller refuses the message (a replica alone cannot tell a replay).
+      try {
+        const [taken, last] = ClaimReplySchema.parse(await scripts.claimSeq(seqKey(agent), String(seq), String(timestampMs), Math.max(1, Math.ceil(ttlMs))));
+        return taken === 1 ? { ok: true } : { ok: false, lastSeq: Number(last) };
+      } catch (error) {
+        setProblem((error as Error).message);
+        throw error;
+      }
     },
     get: (id) => view.get(id),
     snapshot: () => view.snapshot(),

@@ -42,6 +42,9 @@ export interface RegistryHealth {
   reason?: string | undefined;
 }
 
+/** What a shared seq ledger says to a signed message's seq: taken, or not above the agent's last. */
+export type SeqClaim = { ok: true } | { ok: false; lastSeq: number };
+
 /**
  * Where caches live while their heartbeats keep coming. Writes are async (a shared store may sit
  * behind them); reads come from a local view so a lookup never waits on I/O.
@@ -63,4 +66,11 @@ export interface Registry {
   close(): Promise<void>;
   /** The backing store's state; absent means always ok (the in-memory registry). */
   health?(): RegistryHealth;
+  /**
+   * Present when replicas share the registry (Redis): replay state must be shared with it too, or a second
+   * replica, or a restarted one, takes what the first already took. Atomically records `seq` (and the
+   * message's timestamp) as `agent`'s latest for `ttlMs` if it is above the stored one; else says the
+   * stored one. Throws when the store cannot be reached.
+   */
+  claimSeq?(agent: string, seq: number, timestampMs: number, ttlMs: number): Promise<SeqClaim>;
 }
