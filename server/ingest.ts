@@ -79,7 +79,7 @@ export function createIngest(deps: {
   return {
     apply,
     async handle(body) {
-      const admitted = admission.admit(body);
+      const admitted = await admission.admit(body);
       if (!admitted.ok) {
         metrics.heartbeats.inc({ result: 'rejected', reason: admitted.reason });
         log.warn({ reason: admitted.reason, detail: admitted.detail, sample: sampleOf(body) }, 'heartbeat rejected');

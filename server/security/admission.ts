@@ -3,7 +3,7 @@ import { decodeBody, parseHeartbeat, type Heartbeat } from '../../shared/heartbe
 import type { Registry } from '../registry/types.js';
 import type { Keyring } from './keyring.js';
 import { capacityRefusal, createRateLimiter, sizeRefusal, type IngestLimits } from './limits.js';
-import { createReplayGuard } from './replay.js';
+import { createMemoryReplayGuard, createSharedReplayGuard, type ReplayGuard } from './replay.js';
 import { checkSignature, type SignatureMode } from './verify-signature.js';
 
 export type Admission =
@@ -12,8 +12,8 @@ export type Admission =
   | { ok: false; reason: string; detail: string };
 
 export interface HeartbeatAdmission {
-  /** Decides whether one raw message may reach the registry. Never throws. */
-  admit(body: unknown): Admission;
+  /** Decides whether one raw message may reach the registry. Never rejects. */
+  admit(body: unknown): Promise<Admission>;
 }
 
 export interface AdmissionOptions {
@@ -27,17 +27,24 @@ export interface AdmissionOptions {
 
 /**
  * Every check a heartbeat passes before it touches the registry, cheapest and least trusting first:
- * size, JSON, signature, schema, timestamp window and replay, what the key may advertise, who owns the
- * uuid, rate, capacity. Rate and replay state is keyed by key id and uuid, so forged messages naming
+ * size, JSON, signature, schema, what the key may advertise, who owns the uuid, timestamp window and
+ * replay, rate, capacity. Rate and replay state is keyed by key id and uuid, so forged messages naming
  * someone else's uuid cannot use up that agent's allowance or advance its `seq`.
+ *
+ * The replay check records the seq as it passes (atomically: in Redis when the registry is shared, see
+ * replay.ts), so it comes after everything that says who may send this message, and before the rate
+ * limit, so replayed copies use up none of the agent's allowance. A message the limits then refuse was
+ * the agent's own; its seq stays used, which only means that copies of it are refused too.
  */
 export function createAdmission(deps: { options: AdmissionOptions; registry: Registry; clock: Clock }): HeartbeatAdmission {
   const { options, registry, clock } = deps;
   const { limits } = options;
-  const replay = createReplayGuard({ windowS: options.windowS, capacity: limits.maxTrackedAgents, clock });
+  const replay: ReplayGuard = registry.claimSeq
+    ? createSharedReplayGuard({ windowS: options.windowS, clock, claimSeq: registry.claimSeq.bind(registry) })
+    : createMemoryReplayGuard({ windowS: options.windowS, capacity: limits.maxTrackedAgents, clock });
   const rate = createRateLimiter({ perMinute: limits.maxHeartbeatsPerMinute, capacity: limits.maxTrackedAgents, clock });
 
-  const admit = (body: unknown): Admission => {
+  const admit = async (body: unknown): Promise<Admission> => {
     const tooLarge = sizeRefusal(body, limits.maxMessageBytes);
     if (tooLarge) return { ok: false, ...tooLarge };
 
@@ -57,8 +64,6 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
     const signedBy = signature.status === 'signed' ? signature.key.keyId : null;
     const agent = `${signedBy ?? ''}/${hb.uuid}`;
     if (signature.status === 'signed') {
-      const stale = replay.check(agent, signature.seq, hb.timestamp);
-      if (stale) return { ok: false, ...stale };
       const refused = signature.key.refuses(hb);
       if (refused) return { ok: false, reason: 'not_allowed', detail: refused };
     }
@@ -70,6 +75,11 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
       return { ok: false, reason: 'ownership', detail };
     }
 
+    if (signature.status === 'signed') {
+      const replayed = await replay.claim(agent, signature.seq, hb.timestamp);
+      if (replayed) return { ok: false, ...replayed };
+    }
+
     const limited = rate.take(agent);
     if (limited) return { ok: false, ...limited };
     if (hb.status !== 'leaving') {
@@ -77,14 +87,13 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
       if (full) return { ok: false, ...full };
     }
 
-    if (signature.status === 'signed') replay.commit(agent, signature.seq);
     return { ok: true, heartbeat: hb, signedBy };
   };
 
   return {
-    admit(body) {
+    async admit(body) {
       try {
-        return admit(body);
+        return await admit(body);
       } catch (error) {
         // Defence in depth: nothing a message contains may throw out of the consumer.
         return { ok: false, reason: 'internal', detail: `admission failed: ${(error as Error).message}` };
@@ -95,8 +104,8 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
 
 /** Schema validation only: what ingest does when no admission is configured (tests, demos). */
 export const parseOnlyAdmission: HeartbeatAdmission = Object.freeze({
-  admit(body: unknown): Admission {
+  admit(body: unknown): Promise<Admission> {
     const parsed = parseHeartbeat(body);
-    return parsed.ok ? { ok: true, heartbeat: parsed.heartbeat, signedBy: null } : { ok: false, reason: parsed.field, detail: parsed.reason };
+    return Promise.resolve(parsed.ok ? { ok: true, heartbeat: parsed.heartbeat, signedBy: null } : { ok: false, reason: parsed.field, detail: parsed.reason });
   },
 });

@@ -2,44 +2,106 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../shared/clock.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry, SeqClaim } from '../../../server/registry/types.js';
 import { capacityRefusal, createRateLimiter, sizeRefusal } from '../../../server/security/limits.js';
-import { createReplayGuard } from '../../../server/security/replay.js';
+import { createMemoryReplayGuard, createSharedReplayGuard } from '../../../server/security/replay.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-describe('replay guard', () => {
-  it('accepts timestamps within the window and refuses those outside, either way', () => {
+describe('replay guard (memory)', () => {
+  const started = (windowS = 30, capacity = 10) => {
     const clock = createManualClock(T0);
-    const replay = createReplayGuard({ windowS: 30, capacity: 10, clock });
-    expect(replay.check('a', 1, T0 / 1000 + 30)).toBeNull();
-    expect(replay.check('a', 1, T0 / 1000 - 30)).toBeNull();
-    expect(replay.check('a', 1, T0 / 1000 + 31)?.reason).toBe('stale');
-    expect(replay.check('a', 1, T0 / 1000 - 31)?.reason).toBe('stale');
+    const replay = createMemoryReplayGuard({ windowS, capacity, clock });
+    clock.advance(windowS * 2_000); // past its start, so only the window decides below
+    return { clock, replay };
+  };
+
+  it('accepts timestamps within the window and refuses those outside, either way', async () => {
+    const { clock, replay } = started();
+    const now = clock.now() / 1000;
+    expect(await replay.claim('a', 1, now + 30)).toBeNull();
+    expect(await replay.claim('b', 1, now - 30)).toBeNull();
+    expect((await replay.claim('c', 1, now + 31))?.reason).toBe('stale');
+    expect((await replay.claim('c', 1, now - 31))?.reason).toBe('stale');
+    expect((await replay.claim('c', 1, Number.NaN))?.reason).toBe('stale');
   });
 
-  it('refuses a seq that does not increase, per agent', () => {
-    const clock = createManualClock(T0);
-    const replay = createReplayGuard({ windowS: 30, capacity: 10, clock });
-    replay.commit('a', 5);
-    expect(replay.check('a', 5, T0 / 1000)?.reason).toBe('replay');
-    expect(replay.check('a', 4, T0 / 1000)?.reason).toBe('replay');
-    expect(replay.check('a', 6, T0 / 1000)).toBeNull();
-    expect(replay.check('b', 1, T0 / 1000)).toBeNull();
+  it('refuses a seq that does not increase, per agent; a refused message records nothing', async () => {
+    const { clock, replay } = started();
+    const now = clock.now() / 1000;
+    expect(await replay.claim('a', 5, now)).toBeNull();
+    expect((await replay.claim('a', 5, now))?.reason).toBe('replay');
+    expect((await replay.claim('a', 4, now))?.reason).toBe('replay');
+    expect((await replay.claim('a', 9, now + 99))?.reason).toBe('stale');
+    expect(await replay.claim('a', 6, now)).toBeNull();
+    expect(await replay.claim('b', 1, now)).toBeNull();
   });
 
-  it('stays within its capacity: forgets agents only once their messages can no longer pass the window', () => {
-    const clock = createManualClock(T0);
-    const replay = createReplayGuard({ windowS: 30, capacity: 2, clock });
-    replay.commit('a', 1);
-    replay.commit('b', 1);
+  it('takes only one of two copies of a message claimed at the same time', async () => {
+    const { clock, replay } = started();
+    const results = await Promise.all([replay.claim('a', 7, clock.now() / 1000), replay.claim('a', 7, clock.now() / 1000)]);
+    expect(results.filter((r) => r === null)).toHaveLength(1);
+  });
+
+  it('stays within its capacity: forgets agents only once their messages can no longer pass the window', async () => {
+    const { clock, replay } = started(30, 2);
+    expect(await replay.claim('a', 1, clock.now() / 1000)).toBeNull();
+    expect(await replay.claim('b', 1, clock.now() / 1000)).toBeNull();
     clock.advance(59_000); // a and b were seen less than 2 windows ago: still needed
-    expect(replay.check('c', 1, clock.now() / 1000)?.reason).toBe('replay_cache_full');
-    expect(replay.check('a', 1, clock.now() / 1000)?.reason).toBe('replay'); // a known agent is still checked
+    expect((await replay.claim('c', 1, clock.now() / 1000))?.reason).toBe('replay_cache_full');
+    expect((await replay.claim('a', 1, clock.now() / 1000))?.reason).toBe('replay'); // a known agent is still checked
     clock.advance(2_000);
-    expect(replay.check('c', 1, clock.now() / 1000)).toBeNull();
-    replay.commit('c', 1);
+    expect(await replay.claim('c', 1, clock.now() / 1000)).toBeNull();
     expect(replay.size).toBeLessThanOrEqual(2);
+  });
+
+  // The rule (replay.ts): a guard refuses what was stamped before it started, since a restarted process has
+  // forgotten the seqs it took before; a window after the start the window check alone decides again.
+  it('after a restart, refuses messages stamped before the start, even within the window, and takes newer ones', async () => {
+    const clock = createManualClock(T0);
+    const before = createMemoryReplayGuard({ windowS: 30, capacity: 10, clock });
+    const capturedAt = clock.now() / 1000;
+    expect(await before.claim('a', 1, capturedAt)).toBeNull();
+    clock.advance(5_000); // kill -9, restart: a new guard that knows nothing
+    const after = createMemoryReplayGuard({ windowS: 30, capacity: 10, clock });
+    expect((await after.claim('a', 1, capturedAt))?.reason).toBe('before_start');
+    expect((await after.claim('a', 2, clock.now() / 1000 - 0.001))?.reason).toBe('before_start');
+    expect(await after.claim('a', 2, clock.now() / 1000)).toBeNull();
+    clock.advance(31_000);
+    expect((await after.claim('a', 3, capturedAt))?.reason).toBe('stale');
+  });
+});
+
+describe('replay guard (shared store)', () => {
+  const ledger = () => {
+    const seqs = new Map<string, number>();
+    const calls: { agent: string; ttlMs: number; timestampMs: number }[] = [];
+    const claimSeq = (agent: string, seq: number, timestampMs: number, ttlMs: number): Promise<SeqClaim> => {
+      calls.push({ agent, ttlMs, timestampMs });
+      const last = seqs.get(agent);
+      if (last !== undefined && seq <= last) return Promise.resolve({ ok: false, lastSeq: last });
+      seqs.set(agent, seq);
+      return Promise.resolve({ ok: true });
+    };
+    return { claimSeq, calls };
+  };
+
+  it('checks the window itself, then lets the store decide, keeping state for two windows', async () => {
+    const clock = createManualClock(T0);
+    const store = ledger();
+    const replay = createSharedReplayGuard({ windowS: 30, clock, claimSeq: store.claimSeq });
+    expect(await replay.claim('k/a', 1, T0 / 1000 - 10)).toBeNull(); // no start rule: the store outlives restarts
+    expect((await replay.claim('k/a', 1, T0 / 1000))?.reason).toBe('replay');
+    expect((await replay.claim('k/a', 2, T0 / 1000 + 31))?.reason).toBe('stale');
+    expect(store.calls).toEqual([
+      { agent: 'k/a', ttlMs: 60_000, timestampMs: T0 - 10_000 },
+      { agent: 'k/a', ttlMs: 60_000, timestampMs: T0 },
+    ]);
+  });
+
+  it('refuses signed messages while the store cannot be reached', async () => {
+    const replay = createSharedReplayGuard({ windowS: 30, clock: createManualClock(T0), claimSeq: () => Promise.reject(new Error('Connection is closed.')) });
+    expect(await replay.claim('k/a', 1, T0 / 1000)).toMatchObject({ reason: 'replay_unavailable', detail: expect.stringContaining('Connection is closed') });
   });
 });
 
