@@ -1,4 +1,4 @@
-import { isIpv6Literal, parseIpLiteral, parsePort, parseProxyHost, type Port, type ProxyHost } from '../shared/identity.js';
+import { parseIpLiteral, parsePort, parseProxyHost, type Port, type ProxyHost } from '../shared/identity.js';
 import { ProxyMemberError, proxyUrl } from '../shared/proxy-string.js';
 
 /**
@@ -45,8 +45,8 @@ export function parseProxyMember(text: unknown): ProxyMember | null {
     if (close === -1 || rest[close + 1] !== ':') return null;
     host = rest.slice(1, close);
     portText = rest.slice(close + 2);
-    const ip = parseIpLiteral(host);
-    if (ip === null || !isIpv6Literal(ip)) return null;
+    // Only IPv6 goes in brackets; `[::ffff:10.0.0.1]` is IPv6 text, rebuilt below as 10.0.0.1.
+    if (!host.includes(':') || parseIpLiteral(host) === null) return null;
   } else {
     const colon = rest.lastIndexOf(':');
     if (colon === -1) return null;
