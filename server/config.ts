@@ -90,6 +90,11 @@ export const serverConfigTable = {
   verifyInterval: { schema: intFromText(1, 86_400).default(60), help: 'seconds between verification rounds', arg: 'seconds' },
   verifyTimeout: { schema: intFromText(100, 60_000).default(3000), help: 'ms allowed for each verification request', arg: 'ms' },
   verifyConcurrency: { schema: intFromText(1, 1000).default(16), help: 'caches verified at the same time', arg: 'n' },
+  verifyJoinRate: {
+    schema: intFromText(1, 10_000).default(20),
+    help: 'first probes a second, of caches that just joined or changed address (re-checks keep --verify-interval)',
+    arg: 'n',
+  },
   verifyUrls: {
     schema: listFromText(HttpUrlSchema)
       .refine((urls) => urls.length > 0, 'give at least one test URL (or --no-verify)')

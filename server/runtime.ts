@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { createServer } from './app.js';
 import type { ServerConfig } from './config.js';
 import { createHeartbeatConsumer } from './consumer.js';
+import { loadCoverage } from './coverage.js';
 import { createCoverageLocality } from './coverage-locality.js';
 import { createDrainList, type DrainList } from './drain.js';
 import { bundledGeoIpPath } from './geoip.js';
@@ -19,6 +20,7 @@ import { createLookupService } from './lookup.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
 import type { Registry } from './registry/types.js';
+import { coverageNetworks } from './verification/probe-policy.js';
 import { createVerifier, type Verifier } from './verification/verifier.js';
 import { createAdmission } from './security/admission.js';
 import { loadKeyringFile, type Keyring } from './security/keyring.js';
@@ -106,7 +108,10 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
           intervalMs: config.verifyInterval * 1000,
           timeoutMs: config.verifyTimeout,
           concurrency: config.verifyConcurrency,
+          joinRate: config.verifyJoinRate,
         },
+        // The operator's coverage networks (not what agents declare): caches there may be probed on any address.
+        coverage: coverageNetworks(loadCoverage(config.coverageFile)),
       })
     : null;
 

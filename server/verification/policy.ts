@@ -1,5 +1,5 @@
 import type { Heartbeat } from '../../shared/heartbeat.js';
-import type { ProxyTarget } from '../../shared/cvmfs-probe.js';
+import type { Port, ProxyHost } from '../../shared/identity.js';
 import type { CacheEntry } from '../registry/types.js';
 
 /**
@@ -25,7 +25,10 @@ export function needsVerification(hb: Heartbeat): boolean {
   return hb.status === 'ok' && hb.access === 'global' && hb.upstream !== 'frontier';
 }
 
-/** Where the server reaches a cache from outside its site: public address, then NAT address, then its name. */
-export function verificationTarget(hb: Heartbeat): ProxyTarget {
+/**
+ * Where the server reaches a cache from outside its site: public address, then NAT address, then its
+ * name. Whether it may connect there at all is `planProbe`'s to say (probe-policy.ts).
+ */
+export function verificationTarget(hb: Heartbeat): { host: ProxyHost; port: Port } {
   return { host: hb.publicIp ?? hb.externalIp ?? hb.hostname, port: hb.cachePort };
 }

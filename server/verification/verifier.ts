@@ -1,10 +1,15 @@
 import pLimit from 'p-limit';
 import type { Clock } from '../../shared/clock.js';
 import { probeAny, type ProbeResult, type ProxyTarget } from '../../shared/cvmfs-probe.js';
+import type { Heartbeat } from '../../shared/heartbeat.js';
+import type { NetworkMatcher } from '../../shared/ip.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Registry } from '../registry/types.js';
+import type { CacheEntry, Registry, VerificationState } from '../registry/types.js';
+import { classifyProbeFailure, failureReason, type FailureClass } from './outcome.js';
 import { needsVerification, verificationTarget } from './policy.js';
+import { planProbe, resolveName, type ProbePlan, type ResolveName } from './probe-policy.js';
+import { createTokenBucket } from './token-bucket.js';
 
 export interface VerifierOptions {
   urls: readonly string[];
@@ -13,20 +18,30 @@ export interface VerifierOptions {
   timeoutMs: number;
   /** Caches checked at the same time. */
   concurrency: number;
+  /**
+   * First probes a second: of caches that just joined, or whose address or port changed since their
+   * last probe (a burst of one second's worth). Known caches are re-checked every round, unmetered.
+   */
+  joinRate: number;
 }
 
 export interface VerificationRound {
+  /** Probes made (passed + failed). */
   checked: number;
   passed: number;
   failed: number;
+  /** Caches the server would not connect to (recorded as `not_probed`). */
+  notProbed: number;
+  /** Caches still waiting for a first probe under the join rate (probed as tokens come). */
+  waiting: number;
 }
 
 export interface Verifier {
   /** First round now, then one `intervalMs` after each round ends (rounds never overlap). */
   start(): void;
-  /** No new round; resolves when the round in progress (if any) is done. */
+  /** No new round or probe; resolves when the probes in progress are done. */
   stop(): Promise<void>;
-  /** One round over every live cache that needs checking. */
+  /** One round: every known cache re-checked, new ones queued and probed as far as the join rate allows now. */
   runOnce(): Promise<VerificationRound>;
 }
 
@@ -36,63 +51,197 @@ export interface VerifierDeps {
   logger: Logger;
   metrics?: Metrics;
   options: VerifierOptions;
+  /** The networks of the operator's coverage file: a cache addressed inside one may be probed on any address. */
+  coverage?: NetworkMatcher | null;
   probe?: (target: ProxyTarget, urls: readonly string[], timeoutMs: number) => Promise<ProbeResult>;
+  resolve?: ResolveName;
 }
+
+type Outcome = 'pass' | 'fail' | 'not_probed' | null;
+
+/** A cache's probe target as the heartbeat names it: a change (new address or port) makes it new again. */
+const targetKey = (hb: Heartbeat) => {
+  const t = verificationTarget(hb);
+  return `${t.host}:${t.port}`;
+};
 
 /**
  * The server's own check that advertised caches serve, as the original Shoal's verifier: fetch the test
  * URL(s) through each cache. Runs beside the request path (lookups read whatever state is recorded), with
  * bounded concurrency and a deadline per request; each result is recorded as soon as it is known, so
  * one slow cache holds one slot for at most its timeout and never delays the others' results.
+ *
+ * Not a scanner for whoever publishes heartbeats: it connects only where `planProbe` allows, first
+ * probes are metered by `joinRate` (so a flood of new caches, or one cache hopping between addresses,
+ * costs the world at most that many connections a second), and the detail of a failure goes to the log
+ * and the recorded state, which public views reduce to a coarse class (outcome.ts).
  */
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { registry, clock, options } = deps;
   const probe = deps.probe ?? probeAny;
+  const resolve = deps.resolve ?? resolveName;
+  const coverage = deps.coverage ?? null;
   const log = deps.logger.child({ component: 'verifier' });
   const limit = pLimit(options.concurrency);
+  const joins = createTokenBucket({ perSecond: options.joinRate, burst: options.joinRate, clock });
+  /** Cache id → the target it was last probed at: such a cache is known, and re-checked each round. */
+  const probedAt = new Map<string, string>();
+  /** Caches waiting for their first probe, in the order they came. */
+  const waiting = new Set<string>();
+  /** Caches whose `not_probed` the log has told (once each). */
+  const toldNotProbed = new Set<string>();
+  /** Join probes started by the pump's own timer, for stop(). */
+  const background = new Set<Promise<unknown>>();
   let timer: NodeJS.Timeout | null = null;
+  let pumpTimer: NodeJS.Timeout | null = null;
   let running = false;
   let stopped = false;
+  let pumping = false;
   let inFlight: Promise<unknown> | null = null;
 
-  const verifyOne = async (id: string): Promise<boolean | null> => {
-    if (stopped) return null; // queued behind the limit when stop() came: skip quickly
-    const entry = registry.get(id);
-    if (!entry || !needsVerification(entry.heartbeat)) return null;
-    const target = verificationTarget(entry.heartbeat);
-    const result = await probe(target, options.urls, options.timeoutMs);
+  const where = (entry: CacheEntry) => ({ id: entry.id, hostname: entry.heartbeat.hostname, proxy: targetKey(entry.heartbeat) });
+
+  const recordFailure = async (id: string, cls: FailureClass, detail: string): Promise<CacheEntry | null> => {
     // The cache may have left (goodbye, TTL) while we waited: do not bring it back.
     const now = registry.get(id);
     if (!now) return null;
-    const was = now.verification?.ok;
-    const state = result.ok ? { ok: true, checkedMs: clock.now() } : { ok: false, reason: `${result.url}: ${result.reason}`, checkedMs: clock.now() };
-    await registry.setVerification(id, state);
+    const reason = failureReason(cls, detail);
+    // Unchanged (a cache not probed, round after round): no write, which would re-render its views and tell every replica.
+    if (now.verification?.ok === false && now.verification.reason === reason && cls === 'not_probed') return now;
+    await registry.setVerification(id, { ok: false, reason, checkedMs: clock.now() });
+    return now;
+  };
+
+  const notProbed = async (id: string, detail: string): Promise<Outcome> => {
+    probedAt.delete(id);
+    const entry = await recordFailure(id, 'not_probed', detail);
+    if (!entry) return null;
+    deps.metrics?.verifications.inc({ result: 'not_probed' });
+    if (!toldNotProbed.has(id)) {
+      toldNotProbed.add(id);
+      log.warn({ ...where(entry), detail }, 'cache not probed (not a public address, not declared by the operator); not offered outside its site');
+    }
+    return 'not_probed';
+  };
+
+  const probeAndRecord = async (id: string, key: string, target: ProxyTarget): Promise<Outcome> => {
+    const result = await probe(target, options.urls, options.timeoutMs);
+    const was = registry.get(id)?.verification;
+    let entry: CacheEntry | null;
+    let state: VerificationState | null = null;
+    if (result.ok) {
+      entry = registry.get(id) ?? null;
+      state = { ok: true, checkedMs: clock.now() };
+      if (entry) await registry.setVerification(id, state);
+    } else {
+      entry = await recordFailure(id, classifyProbeFailure(result.reason), `${result.url}: ${result.reason}`);
+    }
+    if (!entry) return null;
+    probedAt.set(id, key);
+    toldNotProbed.delete(id);
     deps.metrics?.verifications.inc({ result: result.ok ? 'pass' : 'fail' });
-    const where = { id, hostname: now.heartbeat.hostname, proxy: `${target.host}:${target.port}` };
-    if (!result.ok && was !== false) log.warn({ ...where, reason: state.reason }, 'cache failed verification; no longer offered outside its site');
-    else if (result.ok && was === false) log.info(where, 'cache passes verification again; offered again');
-    return result.ok;
+    const at = { ...where(entry), address: `${target.host}:${target.port}` };
+    if (!result.ok && was?.ok !== false) log.warn({ ...at, reason: `${result.url}: ${result.reason}` }, 'cache failed verification; no longer offered outside its site');
+    else if (result.ok && was?.ok === false) log.info(at, 'cache passes verification; offered again');
+    return result.ok ? 'pass' : 'fail';
+  };
+
+  /** Where to connect for a live cache that needs checking; null when it left or no longer needs one. */
+  const planFor = async (id: string): Promise<{ key: string; plan: ProbePlan } | null> => {
+    const entry = registry.get(id);
+    if (!entry || !needsVerification(entry.heartbeat)) return null;
+    return { key: targetKey(entry.heartbeat), plan: await planProbe(entry, coverage, resolve) };
+  };
+
+  const act = async (id: string, key: string, plan: ProbePlan): Promise<Outcome> => {
+    if (stopped) return null; // queued behind the limit when stop() came: skip quickly
+    if (plan.probe) return probeAndRecord(id, key, plan.target);
+    if (plan.cls === 'not_probed') return notProbed(id, plan.detail);
+    probedAt.delete(id);
+    const entry = await recordFailure(id, plan.cls, plan.detail);
+    if (!entry) return null;
+    deps.metrics?.verifications.inc({ result: 'fail' });
+    return 'fail';
+  };
+
+  const guarded = (id: string, work: () => Promise<Outcome>) =>
+    limit(work).catch((error: unknown) => {
+      log.error({ err: error, id }, 'verification failed to run');
+      return null;
+    });
+
+  /** A re-check in a round; a cache that moved since its last probe goes back to the join queue. */
+  const recheck = async (id: string): Promise<Outcome> => {
+    if (stopped) return null;
+    const planned = await planFor(id);
+    if (!planned) return null;
+    if (probedAt.get(id) !== planned.key) {
+      waiting.add(id);
+      return null;
+    }
+    return act(id, planned.key, planned.plan);
+  };
+
+  /**
+   * Starts first probes for waiting caches while join tokens last, in arrival order. A cache the
+   * server will not connect to costs no token. What it starts is returned for the caller to await.
+   */
+  const pump = async (): Promise<Promise<Outcome>[]> => {
+    const started: Promise<Outcome>[] = [];
+    if (pumping) return started;
+    pumping = true;
+    try {
+      for (const id of waiting) {
+        if (stopped) break;
+        const planned = await planFor(id);
+        if (!planned) {
+          waiting.delete(id);
+          continue;
+        }
+        if (planned.plan.probe && !joins.take()) break; // no token: it stays first in line
+        waiting.delete(id);
+        started.push(guarded(id, () => act(id, planned.key, planned.plan)));
+      }
+    } finally {
+      pumping = false;
+    }
+    if (waiting.size > 0 && running) schedulePump();
+    return started;
+  };
+
+  const schedulePump = () => {
+    if (pumpTimer) return;
+    pumpTimer = setTimeout(
+      () => {
+        pumpTimer = null;
+        const work: Promise<unknown> = pump()
+          .then((started) => Promise.all(started))
+          .catch((error: unknown) => log.error({ err: error }, 'verification of new caches failed'))
+          .finally(() => background.delete(work));
+        background.add(work);
+      },
+      Math.max(10, joins.msUntilToken()),
+    );
+    pumpTimer.unref();
   };
 
   const runOnce = async (): Promise<VerificationRound> => {
-    const ids = registry
-      .snapshot()
-      .filter((e) => needsVerification(e.heartbeat))
-      .map((e) => e.id);
-    const results = await Promise.all(
-      ids.map((id) =>
-        limit(() =>
-          verifyOne(id).catch((error: unknown) => {
-            log.error({ err: error, id }, 'verification failed to run');
-            return null;
-          }),
-        ),
-      ),
-    );
-    const passed = results.filter((r) => r === true).length;
-    const failed = results.filter((r) => r === false).length;
-    log.debug({ checked: passed + failed, passed, failed }, 'verification round done');
-    return { checked: passed + failed, passed, failed };
+    const live = registry.snapshot().filter((e) => needsVerification(e.heartbeat));
+    const ids = new Set(live.map((e) => e.id));
+    for (const memo of [probedAt, waiting, toldNotProbed]) for (const id of memo.keys()) if (!ids.has(id)) memo.delete(id);
+    const known: string[] = [];
+    for (const e of live) {
+      if (waiting.has(e.id)) continue;
+      if (probedAt.get(e.id) === targetKey(e.heartbeat)) known.push(e.id);
+      else waiting.add(e.id);
+    }
+    const rechecks = known.map((id) => guarded(id, () => recheck(id)));
+    const firsts = await pump();
+    const results = await Promise.all([...rechecks, ...firsts]);
+    const count = (o: Outcome) => results.filter((r) => r === o).length;
+    const round = { checked: count('pass') + count('fail'), passed: count('pass'), failed: count('fail'), notProbed: count('not_probed'), waiting: waiting.size };
+    log.debug(round, 'verification round done');
+    return round;
   };
 
   const loop = async () => {
@@ -118,9 +267,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     async stop() {
       running = false;
       stopped = true;
-      if (timer) clearTimeout(timer);
+      for (const t of [timer, pumpTimer]) if (t) clearTimeout(t);
       timer = null;
-      await inFlight?.catch(() => undefined);
+      pumpTimer = null;
+      await Promise.all([inFlight, ...background].map((p) => p?.catch(() => undefined)));
     },
   };
 }

@@ -11,8 +11,9 @@ import { originalHeartbeat } from '../../support/server.js';
 
 const URLS = ['http://s1.test/cvmfs/atlas.cern.ch/.cvmfspublished'];
 
+/** A cache at a public address (the probe is a fake: nothing is connected to). */
 function heartbeat(id: string, port: number, extra: Record<string, unknown> = {}): Heartbeat {
-  const parsed = parseHeartbeat(originalHeartbeat({ uuid: id, cache_port: String(port), public_ip: '127.0.0.1', ...extra }));
+  const parsed = parseHeartbeat(originalHeartbeat({ uuid: id, cache_port: String(port), public_ip: '142.104.1.1', ...extra }));
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.heartbeat;
 }
@@ -48,7 +49,7 @@ async function setup(concurrency: number) {
   const clock = createManualClock();
   const registry = createMemoryRegistry({ ttlMs: 180_000, clock });
   const gate = gatedProbe();
-  const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 2000, concurrency }, probe: gate.probe });
+  const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 2000, concurrency, joinRate: 20 }, probe: gate.probe });
   return { clock, registry, gate, verifier };
 }
 
@@ -64,10 +65,10 @@ describe('server verifier', () => {
     await settle();
     // 1001 is still hanging, yet the others are decided.
     expect(registry.get('c1002')?.verification?.ok).toBe(true);
-    expect(registry.get('c1003')?.verification).toMatchObject({ ok: false, reason: `${URLS[0]}: HTTP 403 (ERR_ACCESS_DENIED)` });
+    expect(registry.get('c1003')?.verification).toMatchObject({ ok: false, reason: `bad_answer: ${URLS[0]}: HTTP 403 (ERR_ACCESS_DENIED)` });
     expect(registry.get('c1001')?.verification).toBeNull();
     await gate.release(1001, true);
-    expect(await round).toEqual({ checked: 3, passed: 2, failed: 1 });
+    expect(await round).toEqual({ checked: 3, passed: 2, failed: 1, notProbed: 0, waiting: 0 });
   });
 
   it('never runs more probes at once than its concurrency', async () => {
@@ -86,7 +87,7 @@ describe('server verifier', () => {
     await registry.put(entry(heartbeat('failing', 3001, { status: 'failing' }), clock.now()));
     await registry.put(entry(heartbeat('site', 3002, { access: 'site' }), clock.now()));
     await registry.put(entry(heartbeat('frontier', 3003, { upstream: 'frontier' }), clock.now()));
-    expect(await verifier.runOnce()).toEqual({ checked: 0, passed: 0, failed: 0 });
+    expect(await verifier.runOnce()).toEqual({ checked: 0, passed: 0, failed: 0, notProbed: 0, waiting: 0 });
     expect(gate.started).toEqual([]);
   });
 
@@ -97,7 +98,7 @@ describe('server verifier', () => {
     await settle();
     await registry.remove('leaver');
     await gate.release(4001, false);
-    expect(await round).toEqual({ checked: 0, passed: 0, failed: 0 });
+    expect(await round).toEqual({ checked: 0, passed: 0, failed: 0, notProbed: 0, waiting: 0 });
     expect(registry.snapshot()).toEqual([]);
   });
 
