@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VERIFICATION_CLASSES } from './verification/outcome.js';
 
 /**
  * Response bodies of `/api/v1`, for `/openapi.json` (tests parse real responses with them, so the
@@ -22,6 +23,14 @@ export const LocationSchema = z.object({
   source: z.enum(['declared', 'geoip']),
 });
 
+export const VerificationSchema = z.object({
+  ok: z.boolean(),
+  class: z
+    .enum(VERIFICATION_CLASSES)
+    .describe('ok; refused: no HTTP answer; timeout; bad_answer: an HTTP answer but not the test file; not_probed: not a public address and not declared by the operator'),
+  checked_at: z.string(),
+});
+
 export const CacheSchema = z.object({
   id: z.string(),
   hostname: z.string(),
@@ -34,7 +43,7 @@ export const CacheSchema = z.object({
   verified: z.boolean(),
   status: z.enum(['ok', 'failing', 'leaving']),
   status_reason: nullableString,
-  verification: z.object({ ok: z.boolean(), reason: nullableString, checked_at: z.string() }).nullable(),
+  verification: VerificationSchema.nullable().describe('the server’s own check; null until the first one'),
   site: nullableString,
   access: z.enum(['global', 'site', 'private']),
   public_ip: nullableString,
@@ -83,3 +92,9 @@ export const WlcgWpadResponseSchema = z
 export const AdminRemovedSchema = z.object({ id: z.string(), removed: z.literal(true) });
 export const AdminDrainSchema = z.object({ id: z.string(), draining: z.boolean() });
 export const AdminDrainsSchema = z.object({ draining: z.array(z.string()) });
+
+/** A cache as the admin routes show it: the public view, with the verification's detail. */
+export const AdminCacheSchema = CacheSchema.extend({
+  verification: VerificationSchema.extend({ detail: nullableString.describe('what the check saw (URL and reason); null when it passed') }).nullable(),
+});
+export const AdminCachesSchema = z.object({ count: z.number().int(), caches: z.array(AdminCacheSchema) });

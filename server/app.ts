@@ -38,7 +38,7 @@ export function createServer(deps: ServerDeps): Hono {
     // The drain list must be the one the lookup consults, so main (or the test) hands it in.
     if (!deps.drains) throw new Error('adminToken needs the drains the lookup uses (deps.drains)');
     const drains = deps.drains;
-    app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains, metrics: deps.metrics, logger: deps.logger }));
+    app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains, metrics: deps.metrics, logger: deps.logger, clock: deps.clock }));
   }
   const openapi = openApiDocument({ adminEnabled: Boolean(deps.adminToken) });
   app.get('/openapi.json', (c) => c.json(openapi, 200, { 'Cache-Control': 'public, max-age=3600' }));

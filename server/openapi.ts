@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  AdminCacheSchema,
+  AdminCachesSchema,
   AdminDrainSchema,
   AdminDrainsSchema,
   AdminRemovedSchema,
@@ -75,7 +77,11 @@ export function openApiDocument(options: { adminEnabled: boolean }): JsonSchema 
       '/api/v1/admin/drains': {
         get: { ...admin, summary: 'Caches being drained', responses: { '200': json(AdminDrainsSchema, 'draining cache ids'), ...adminErrors } },
       },
+      '/api/v1/admin/caches': {
+        get: { ...admin, summary: 'Every live cache, with what the server’s verification saw (detail)', responses: { '200': json(AdminCachesSchema, 'live caches'), ...adminErrors } },
+      },
       '/api/v1/admin/caches/{id}': {
+        get: { ...admin, summary: 'One cache, with what the server’s verification saw (detail)', parameters: idParam, responses: { '200': json(AdminCacheSchema, 'the cache'), ...adminErrors } },
         delete: { ...admin, summary: 'Remove a cache now (it re-joins on its next heartbeat)', parameters: idParam, responses: { '200': json(AdminRemovedSchema, 'removed'), ...adminErrors } },
       },
       '/api/v1/admin/caches/{id}/drain': {

@@ -1,6 +1,7 @@
 import { proxyUrl } from '../shared/proxy-string.js';
 import type { Caller, RankedCache } from './lookup.js';
 import type { CacheEntry } from './registry/types.js';
+import { adminVerificationView, publicVerificationView } from './verification/outcome.js';
 
 /** JSON shapes of the /api/v1 routes (snake_case, as the original's fields). */
 
@@ -33,9 +34,8 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
     verified: hb.verified,
     status: hb.status,
     status_reason: hb.statusReason ?? null,
-    verification: entry.verification
-      ? { ok: entry.verification.ok, reason: entry.verification.reason ?? null, checked_at: new Date(entry.verification.checkedMs).toISOString() }
-      : null,
+    // Pass/fail and a coarse class only: the detail would tell anyone who can publish what answers where (outcome.ts).
+    verification: publicVerificationView(entry.verification),
     site: hb.site ?? null,
     access: hb.access,
     /** Key id that signed the last heartbeat; null: unsigned (signature mode off or permissive). */
@@ -48,6 +48,11 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
     last_heartbeat: new Date(entry.lastActiveMs).toISOString(),
     last_heartbeat_age_s: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
   };
+}
+
+/** A cache as the admin routes show it: what every caller sees, and what the server's check saw. */
+export function adminCacheView(entry: CacheEntry, nowMs: number) {
+  return { ...cacheView(entry, nowMs), verification: adminVerificationView(entry.verification) };
 }
 
 /** The fields of a ranked cache that change from one lookup to the next (time, distance, cost, locality). */

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { DrainList } from '../drain.js';
 import { ApiError, badParameters } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
 import { safeEqual } from '../security/safe-equal.js';
+import { adminCacheView } from '../views.js';
 
 export const CacheIdParamSchema = z.object({
   id: z.string().min(1).max(128).regex(/^[\w.:-]+$/, { error: 'must be a cache id (the agent uuid)' }),
@@ -17,11 +19,12 @@ export function tokenMatches(given: string | undefined, expected: string): boole
 }
 
 /**
- * `/api/v1/admin`: remove or drain a cache. Mounted only when an admin token is configured.
+ * `/api/v1/admin`: list caches with their verification detail, remove or drain a cache. Mounted only when
+ * an admin token is configured.
  * Removing drops the entry now (an agent still beating re-joins on its next heartbeat);
  * draining keeps it listed but never offered, until undrained.
  */
-export function createAdminRoutes(deps: { token: string; registry: Registry; drains: DrainList; metrics: Metrics; logger: Logger }): Hono {
+export function createAdminRoutes(deps: { token: string; registry: Registry; drains: DrainList; metrics: Metrics; logger: Logger; clock: Clock }): Hono {
   const app = new Hono();
   const log = deps.logger.child({ component: 'admin' });
 
@@ -43,6 +46,20 @@ export function createAdminRoutes(deps: { token: string; registry: Registry; dra
   };
 
   app.get('/drains', (c) => c.json({ draining: deps.drains.ids() }));
+
+  // Every cache with what the server's check saw (URL and reason), which the public views reduce to a class.
+  app.get('/caches', (c) => {
+    const now = deps.clock.now();
+    const caches = deps.registry.snapshot();
+    return c.json({ count: caches.length, caches: caches.map((e) => adminCacheView(e, now)) });
+  });
+
+  app.get('/caches/:id', (c) => {
+    const id = idOf(c.req.param('id'));
+    const entry = deps.registry.get(id);
+    if (!entry) throw new ApiError('not_found', `no cache with id ${id}`, 'id');
+    return c.json(adminCacheView(entry, deps.clock.now()));
+  });
 
   app.delete('/caches/:id', async (c) => {
     const id = idOf(c.req.param('id'));

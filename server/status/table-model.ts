@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CacheEntry } from '../registry/types.js';
+import { verificationClass } from '../verification/outcome.js';
 
 /** How the page shows a cache: green, amber or red. */
 export type CacheState = 'verified' | 'unverified' | 'failing';
@@ -70,7 +71,9 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
   const hb = entry.heartbeat;
   const l = entry.location;
   const state = cacheState(entry);
-  const reason = state === 'failing' ? (entry.verification?.ok === false ? entry.verification.reason : hb.statusReason) ?? hb.status : null;
+  // The server's check shows as its coarse class only (its detail is for the admin routes: outcome.ts).
+  const verification = entry.verification?.ok === false ? `verification: ${verificationClass(entry.verification)}` : null;
+  const reason = state === 'failing' ? (verification ?? hb.statusReason ?? hb.status) : null;
   const searchText = [hb.hostname, hb.site, l?.city, l?.countryCode, l?.countryName, hb.publicIp, hb.externalIp, hb.privateIp]
     .filter(Boolean)
     .join(' ')

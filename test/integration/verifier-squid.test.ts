@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../shared/clock.js';
 import { probeThroughProxy } from '../../shared/cvmfs-probe.js';
+import { signMessage } from '../../shared/signing.js';
+import { writeKeyringFile } from '../support/security.js';
 import { originalHeartbeat, startTestServer, type TestServer } from '../support/server.js';
 import { freePort, squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
 
@@ -9,12 +11,25 @@ const REPO = 'atlas.cern.ch';
 const publishedUrl = (origin: Origin, repo = REPO) => `${origin.url}/cvmfs/${repo}/.cvmfspublished`;
 
 interface CachesBody {
-  caches: { id: string; verification: { ok: boolean; reason: string | null } | null }[];
+  caches: { id: string; verification: { ok: boolean; class: string; detail?: string | null } | null }[];
 }
 
-/** A heartbeat for a cache on loopback (so the verifier never leaves the machine), at declared coordinates. */
-const loopbackCache = (id: string, port: number, extra: Record<string, unknown> = {}) =>
-  originalHeartbeat({ uuid: id, hostname: `${id}.test`, cache_port: String(port), public_ip: '127.0.0.1', external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31, ...extra });
+/**
+ * The server probes loopback only for caches the operator declared: these caches' heartbeats are signed
+ * by a keyring key that allows loopback (signature mode permissive, so unsigned ones are still accepted).
+ */
+const KEY = { keyId: 'loopback', secret: 'loopback-test-secret-0123456789' };
+const KEYRING = { keys: { [KEY.keyId]: { secrets: [KEY.secret], addresses: ['127.0.0.0/8'], networks: ['10.9.0.0/16'], hostnames: ['*.test'] } } };
+const ADMIN_TOKEN = 'verifier-squid-admin-token';
+let seq = 0;
+
+/** A signed heartbeat for a cache on loopback (so the verifier never leaves the machine), at declared coordinates. */
+const loopbackCache = (clock: { now(): number }, id: string, port: number, extra: Record<string, unknown> = {}) =>
+  signMessage(
+    originalHeartbeat({ uuid: id, hostname: `${id}.test`, cache_port: String(port), public_ip: '127.0.0.1', external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31, timestamp: clock.now() / 1000, ...extra }),
+    KEY,
+    ++seq,
+  );
 
 /** The denying cache belongs to a site; callers from its network may still get it when the server cannot. */
 const SITE = { site: 'uvic', networks: ['10.9.0.0/16'] };
@@ -35,11 +50,21 @@ describe.runIf(squid)('server verification through the real Squid', () => {
       clock,
       amqp: false,
       // A long interval: the rounds this test looks at are the ones it runs itself.
-      flags: { verify: true, verifyUrls: publishedUrl(origin), verifyInterval: 3600, verifyTimeout: 2000, verifyConcurrency: 2 },
+      flags: {
+        verify: true,
+        verifyUrls: publishedUrl(origin),
+        verifyInterval: 3600,
+        verifyTimeout: 2000,
+        verifyConcurrency: 2,
+        signatureMode: 'permissive',
+        keyringFile: await writeKeyringFile(KEYRING),
+        adminToken: ADMIN_TOKEN,
+      },
     });
     for (const [id, port] of [['good', good.port], ['denying', denying.port], ['dead', deadPort]] as const) {
-      const result = await server.ingest.handle(JSON.stringify(loopbackCache(id, port, id === 'denying' ? SITE : {})));
+      const result = await server.ingest.handle(JSON.stringify(loopbackCache(clock, id, port, id === 'denying' ? SITE : {})));
       expect(result.ok).toBe(true);
+      expect(server.registry.get(id)?.signedBy).toBe(KEY.keyId);
     }
   });
 
@@ -69,7 +94,7 @@ describe.runIf(squid)('server verification through the real Squid', () => {
 
   it('marks the cache that refuses the test URL and the port with nothing listening as unverified, and stops offering them', async () => {
     const round = await server.verifier!.runOnce();
-    expect(round).toEqual({ checked: 3, passed: 1, failed: 2 });
+    expect(round).toEqual({ checked: 3, passed: 1, failed: 2, notProbed: 0, waiting: 0 });
     expect(server.registry.get('good')?.verification).toEqual({ ok: true, checkedMs: clock.now() });
     expect(server.registry.get('denying')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('ERR_ACCESS_DENIED') });
     expect(server.registry.get('dead')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('connection refused') });
@@ -77,13 +102,28 @@ describe.runIf(squid)('server verification through the real Squid', () => {
     // Inside its site the cache that refused the server is still offered (the site's own ACL may allow it).
     expect(await offered('10.9.1.1')).toEqual(['denying', 'good']);
 
+    // In public, the class only; the detail behind the admin token.
     const caches = (await (await fetch(`${server.url}/api/v1/caches`)).json()) as CachesBody;
-    expect(caches.caches.find((c) => c.id === 'denying')?.verification).toMatchObject({ ok: false, reason: expect.stringContaining('HTTP 403') });
+    expect(caches.caches.find((c) => c.id === 'denying')?.verification).toEqual({ ok: false, class: 'bad_answer', checked_at: expect.any(String) });
+    expect(caches.caches.find((c) => c.id === 'dead')?.verification).toEqual({ ok: false, class: 'refused', checked_at: expect.any(String) });
+    const admin = (await (await fetch(`${server.url}/api/v1/admin/caches`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as CachesBody;
+    expect(admin.caches.find((c) => c.id === 'denying')?.verification).toMatchObject({ class: 'bad_answer', detail: expect.stringContaining('HTTP 403 (ERR_ACCESS_DENIED)') });
+    expect(admin.caches.find((c) => c.id === 'dead')?.verification).toMatchObject({ class: 'refused', detail: expect.stringContaining(`connection refused by 127.0.0.1:${deadPort}`) });
     // The original routes leave them out too, and count the verified one as verified.
     const legacy = await (await fetch(`${server.url}/nearestverified/5`)).text();
     expect(legacy).toContain('"hostname": "good.test"');
     expect(legacy).not.toContain('denying.test');
     expect(legacy).not.toContain('dead.test');
+  });
+
+  it('does not probe the same loopback Squid for an unsigned heartbeat: not_probed, and not offered', async () => {
+    const unsigned = originalHeartbeat({ uuid: 'unsigned', hostname: 'unsigned.test', cache_port: String(good.port), public_ip: '127.0.0.1', external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31, timestamp: clock.now() / 1000 });
+    expect((await server.ingest.handle(JSON.stringify(unsigned))).ok).toBe(true);
+    expect(await server.verifier!.runOnce()).toMatchObject({ notProbed: 1, waiting: 0 });
+    const caches = (await (await fetch(`${server.url}/api/v1/caches`)).json()) as CachesBody;
+    expect(caches.caches.find((c) => c.id === 'unsigned')?.verification).toEqual({ ok: false, class: 'not_probed', checked_at: expect.any(String) });
+    expect(await offered()).toEqual(['good']);
+    await server.registry.remove('unsigned');
   });
 
   it('offers a cache again once it passes', async () => {
@@ -94,12 +134,12 @@ describe.runIf(squid)('server verification through the real Squid', () => {
   });
 
   it('a heartbeat does not wipe the verdict, and a cache that comes back after its TTL is checked afresh', async () => {
-    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port, SITE)));
+    await server.ingest.handle(JSON.stringify(loopbackCache(clock, 'denying', denying.port, SITE)));
     expect(server.registry.get('denying')?.verification?.ok).toBe(false);
     expect(await offered()).not.toContain('denying');
 
     clock.advance(server.config.cacheTtl * 1000 + 1000);
-    await server.ingest.handle(JSON.stringify(loopbackCache('denying', denying.port, SITE)));
+    await server.ingest.handle(JSON.stringify(loopbackCache(clock, 'denying', denying.port, SITE)));
     expect(server.registry.get('denying')?.verification).toBeNull();
     expect(await offered()).toEqual(['denying']);
   });

@@ -51,7 +51,8 @@ describe('cacheState', () => {
 
   it('gives the failure reason, from the server check first', () => {
     expect(toStatusRow(entry(1, { status: 'failing', statusReason: 'HTTP 503' }), NOW, 1).reason).toBe('HTTP 503');
-    expect(toStatusRow(entry(1, {}, { ok: false, reason: 'refused', checkedMs: NOW }), NOW, 1).reason).toBe('refused');
+    // The server's check as its coarse class only: the detail is for the admin routes.
+    expect(toStatusRow(entry(1, {}, { ok: false, reason: 'timeout: http://s1.test/x: no answer within 1500 ms', checkedMs: NOW }), NOW, 1).reason).toBe('verification: timeout');
   });
 
   it('uses the server default max load for caches that report none', () => {

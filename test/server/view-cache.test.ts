@@ -106,9 +106,9 @@ describe('view cache: each entry serialised once, never stale', () => {
     // The old entry's text is still its own (a lookup that began before the heartbeat may still hold it).
     expect(rankedJson(views, first, clock().now())).toBe(oldJson);
 
-    await server.registry.setVerification(id, { ok: false, reason: 'no answer', checkedMs: clock().now() });
+    await server.registry.setVerification(id, { ok: false, reason: 'timeout: http://s1.test/x: no answer within 1500 ms', checkedMs: clock().now() });
     expectSame(views, byId(id));
-    expect(rankedJson(views, rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"reason":"no answer"');
+    expect(rankedJson(views, rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"verification":{"ok":false,"class":"timeout"');
 
     clock().advance(42_000);
     expectSame(views, byId(id));
