@@ -7,7 +7,25 @@ import fc from 'fast-check';
 
 export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
 
+/** What issue 15 saw served: names and zone ids that rewrite a proxy list, a PAC file or a shell line. */
+export const ISSUE15_NAMES = [
+  '$(touch${IFS}/tmp/x)',
+  'a;DIRECT',
+  'evil|http://rogue.example:3128',
+  'x)(proxyurl=http://rogue.example:3128',
+  "');alert(1);//",
+  '[x]@127.0.0.1:19050/.uvic.ca',
+  'fe80::1%eth0',
+  'fe80::1%<script>,x',
+  '::ffff:142.104.1.1%<script>,x',
+  'fe80::1%\u2028',
+  'x\u2028y',
+  'Squid.UVic.CA.',
+  'constructor',
+];
+
 export const hostileString = fc.oneof(
+  fc.constantFrom(...ISSUE15_NAMES),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom('', ' ', 'null', 'true', 'NaN', 'Infinity', '-Infinity', '1e999', '-0', '0x10', '1,5', '3128abc', '%00', '\u0000', '\ud800', '"quoted"', 'a,b', '<script>'),

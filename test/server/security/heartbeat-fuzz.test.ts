@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
+import { addressField, hostField, pacMember, proxyUrl } from '../../../shared/proxy-string.js';
 import { canonicalForm } from '../../../shared/signing.js';
 import { hostileValue, PROTOTYPE_KEYS, rawNumberToken } from '../../support/adversarial.js';
+import { expectAddress, expectHost, expectHostPort, expectProxyUrl } from '../../support/proxy-grammar.js';
 import { createSecureIngest } from '../../support/secure-ingest.js';
 import { signed, uvicHeartbeat } from '../../support/security.js';
 
@@ -65,7 +66,11 @@ describe('heartbeat parser under hostile input', () => {
         expect(Number.isInteger(hb.cachePort) && hb.cachePort >= 1 && hb.cachePort <= 65535).toBe(true);
         expect(Number.isFinite(hb.load) && hb.load >= 0).toBe(true);
         expect(Number.isFinite(hb.timestamp) && hb.timestamp > 0).toBe(true);
-        for (const ip of [hb.publicIp, hb.privateIp, hb.externalIp]) if (ip !== undefined) expect(isIP(ip.split('%')[0] as string)).not.toBe(0);
+        // Typed identity: one spelling, no zone, and every encoder takes it and writes a member of the grammar.
+        for (const ip of [hb.publicIp, hb.privateIp, hb.externalIp]) if (ip !== undefined) expect(expectAddress(addressField(ip), 'address')).toBe(ip);
+        expect(expectHost(hostField(hb.hostname), 'hostname')).toBe(hb.hostname);
+        expect(expectProxyUrl(proxyUrl(hb.hostname, hb.cachePort), 'proxyUrl')).toEqual({ host: hb.hostname, port: hb.cachePort });
+        expectHostPort(pacMember(hb.hostname, hb.cachePort).slice('PROXY '.length), 'pacMember');
         if (hb.latitude !== undefined) expect(Math.abs(hb.latitude) <= 90 && Math.abs(hb.longitude as number) <= 180).toBe(true);
         expect(hb.hostname.length).toBeLessThanOrEqual(253);
         expect(Object.getPrototypeOf(hb)).toBe(Object.prototype);
