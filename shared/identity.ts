@@ -25,7 +25,11 @@ export function parseDnsName(text: unknown): DnsName | null {
   if (typeof text !== 'string' || text.length === 0 || text.length > 254) return null;
   const name = (text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
   if (name.length === 0 || name.length > 253) return null;
-  for (const label of name.split('.')) if (!LABEL.test(label)) return null;
+  const labels = name.split('.');
+  for (const label of labels) if (!LABEL.test(label)) return null;
+  // A name whose last label is a number is an IPv4 address to resolvers and URL parsers alike
+  // (`2130706433`, `127.1`, `0x7f.1`, `010.1.2.3` all reach 127.0.0.1 or 8.1.2.3): never a name.
+  if (/^(?:\d+|0x[0-9a-f]*)$/.test(labels[labels.length - 1] as string)) return null;
   return name as DnsName;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Heartbeat } from '../../shared/heartbeat.js';
-import { isIpv6Literal, parseCidr, parseDnsName, parseIpLiteral, type DnsName } from '../../shared/identity.js';
+import { isIpv6Literal, parseCidr, parseDnsName, parseIpLiteral, parseProxyHost, type ProxyHost } from '../../shared/identity.js';
 import { createNetworkMatcher, type NetworkMatcher } from '../../shared/ip.js';
 import type { Logger } from '../../shared/logger.js';
 import { KeyIdSchema } from '../../shared/signing.js';
@@ -39,15 +39,18 @@ const cidr = z
  * front of that name; not the name itself). Names follow the heartbeat's own DNS-name rule, so a pattern
  * can only ever name what a heartbeat can carry.
  */
-export type HostnamePattern = { kind: 'any' } | { kind: 'exact'; name: DnsName } | { kind: 'under'; suffix: string };
+export type HostnamePattern = { kind: 'any' } | { kind: 'exact'; name: ProxyHost } | { kind: 'under'; suffix: string };
 
 /** The pattern `text` spells (case-folded, a trailing dot dropped), or null. */
 export function parseHostnamePattern(text: string): HostnamePattern | null {
   if (text === '*') return { kind: 'any' };
-  const wildcard = text.startsWith('*.');
-  const name = parseDnsName(wildcard ? text.slice(2) : text);
-  if (name === null) return null;
-  return wildcard ? { kind: 'under', suffix: `.${name}` } : { kind: 'exact', name };
+  if (text.startsWith('*.')) {
+    const domain = parseDnsName(text.slice(2));
+    return domain === null ? null : { kind: 'under', suffix: `.${domain}` };
+  }
+  // An exact pattern is a name or an address, read by the rules a heartbeat's hostname is read by.
+  const name = parseProxyHost(text);
+  return name === null ? null : { kind: 'exact', name };
 }
 
 /**
