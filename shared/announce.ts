@@ -1,6 +1,6 @@
-import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { CacheTypeSchema, UpstreamSchema } from './heartbeat.js';
+import { IpLiteralSchema, isIpv6Literal, PortSchema } from './identity.js';
 
 /**
  * LAN announcements between agents and clients, in the original Shoal's UDP format: one datagram
@@ -16,8 +16,9 @@ export const QUERY_PREFIX = 'shoalq01';
 export const DEFAULT_ANNOUNCE_PORT = 50000;
 
 export const AnnouncementSchema = z.object({
-  ip: z.string().refine((v) => isIPv4(v), 'must be an IPv4 address'),
-  port: z.coerce.number().int().min(1).max(65535),
+  ip: IpLiteralSchema.refine((v) => !isIpv6Literal(v), 'must be an IPv4 address'),
+  // Decimal digits only: a datagram saying `0x50` or `1e3` is noise, not port 80 or 1000.
+  port: PortSchema,
   type: CacheTypeSchema.optional(),
   upstream: UpstreamSchema.optional(),
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAnnouncer, type Announcer } from '../../agent/announce.js';
 import { discoverLanCaches } from '../../client/discovery.js';
 import { createSilentLogger } from '../../shared/logger.js';
+import { ip as ipLiteral, port as tcpPort } from '../support/identity.js';
 
 const logger = createSilentLogger();
 
@@ -42,7 +43,7 @@ describe('LAN discovery on loopback', () => {
     const port = await freeUdpPort();
     announcer = createAnnouncer({
       options: { port, address: '127.0.0.1', intervalMs: 0, form: 'short', bindAddress: '127.0.0.1' },
-      current: () => ({ ip: '10.9.8.7', port: 3129, type: 'squid', upstream: 'cvmfs' }),
+      current: () => ({ ip: ipLiteral('10.9.8.7'), port: tcpPort(3129), type: 'squid', upstream: 'cvmfs' }),
       logger,
     });
     await announcer.start();
@@ -55,7 +56,7 @@ describe('LAN discovery on loopback', () => {
     const port = await freeUdpPort();
     announcer = createAnnouncer({
       options: { port, address: '127.0.0.1', intervalMs: 100, form: 'short', bindAddress: '127.0.0.1' },
-      current: () => ({ ip: '10.9.8.7', port: 3128 }),
+      current: () => ({ ip: ipLiteral('10.9.8.7'), port: tcpPort(3128) }),
       logger,
     });
     await announcer.start();

@@ -11,6 +11,7 @@ import { createSilentLogger } from '../../shared/logger.js';
 import { BIN, runProgram } from '../support/processes.js';
 import { originalHeartbeat, startTestServer, type TestServer } from '../support/server.js';
 import { freePort, squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
+import { ip as ipLiteral, port as tcpPort } from '../support/identity.js';
 
 const squid = await squidAvailable();
 const logger = createSilentLogger();
@@ -90,7 +91,7 @@ describe.runIf(squid)('shoal-client against the real server and real Squids on l
     const lanSquid = squids[2] as SquidInstance;
     const announcer = createAnnouncer({
       options: { port, address: '127.0.0.1', intervalMs: 0, form: 'short', bindAddress: '127.0.0.1' },
-      current: () => ({ ip: '127.0.0.1', port: lanSquid.port, type: 'squid', upstream: 'both' }),
+      current: () => ({ ip: ipLiteral('127.0.0.1'), port: tcpPort(lanSquid.port), type: 'squid', upstream: 'both' }),
       logger,
     });
     await announcer.start();

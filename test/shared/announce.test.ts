@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatAnnouncement, formatQuery, isQuery, parseAnnouncement } from '../../shared/announce.js';
+import { ip, port } from '../support/identity.js';
 
 describe('LAN announcement format (original: fna349fn<ip>:<port>)', () => {
   it.each([
@@ -10,7 +11,7 @@ describe('LAN announcement format (original: fna349fn<ip>:<port>)', () => {
     expect(parseAnnouncement(text)).toEqual(expected);
   });
 
-  it.each(['fna349fn', 'fna349fnhost:3128', 'fna349fn10.0.0.5:99999', 'fna349fn10.0.0.5:3128:squid:cvmfs:x', 'xx10.0.0.5:3128', formatQuery()])(
+  it.each(['fna349fn', 'fna349fnhost:3128', 'fna349fn10.0.0.5:99999', 'fna349fn10.0.0.5:3128:squid:cvmfs:x', 'fna349fn10.0.0.5:0x50', 'fna349fn10.0.0.5:1e3', 'fna349fn010.0.0.5:3128', 'xx10.0.0.5:3128', formatQuery()])(
     'rejects %s',
     (text) => {
       expect(parseAnnouncement(text)).toBeNull();
@@ -18,7 +19,7 @@ describe('LAN announcement format (original: fna349fn<ip>:<port>)', () => {
   );
 
   it('writes the short form every original client reads, and the long form', () => {
-    const a = { ip: '10.0.0.5', port: 3128, type: 'squid', upstream: 'both' } as const;
+    const a = { ip: ip('10.0.0.5'), port: port(3128), type: 'squid', upstream: 'both' } as const;
     expect(formatAnnouncement(a, 'short')).toBe('fna349fn10.0.0.5:3128');
     expect(formatAnnouncement(a, 'long')).toBe('fna349fn10.0.0.5:3128:squid:both');
   });
