@@ -7,7 +7,7 @@ import { createLogger } from '../shared/logger.js';
 import { networkInterfaces } from 'node:os';
 import { discoverAddresses } from './addresses.js';
 import { amqpSocketOptions } from '../shared/amqp-tls.js';
-import { readSecretFile } from '../shared/secret-file.js';
+import { readSecretFile } from './secret-file.js';
 import { createSigner, type Signer } from '../shared/signing.js';
 import { createAgent } from './agent.js';
 import { createAnnouncer } from './announce.js';

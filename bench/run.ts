@@ -12,7 +12,7 @@ import { cpus, loadavg, platform } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createSilentLogger } from '../shared/logger.js';
-import { bundledGeoIpPath, openGeoIp } from '../server/geoip.js';
+import { bundledGeoIpPath, openGeoIp } from '../server/geo/geoip.js';
 import { startLoadGenerator } from './load.js';
 import { ceilingNotes, checkTargets, formatReport, loadGeneratorNotes } from './report.js';
 import type { BenchResults } from './results.js';

@@ -2,7 +2,7 @@
  * The benchmark's synthetic world: caches and callers spread over many countries. Pure and seeded, so
  * two runs load the server with the same heartbeats and the same callers.
  */
-import { createSeededRandom as createRandom } from '../shared/random.js';
+import { createSeededRandom as createRandom } from './random.js';
 
 export interface WorldAddress {
   ip: string;

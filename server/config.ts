@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
-import { isValidCidr } from '../shared/ip.js';
-import { SignatureModeSchema } from './security/verify-signature.js';
+import { isValidCidr } from './geo/networks.js';
+import { SignatureModeSchema } from './ingest/verify-signature.js';
 
 export const SERVER_ENV_PREFIX = 'SHOAL_';
 export const SERVER_CONFIG_ENV = 'SHOAL_CONFIG';

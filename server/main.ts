@@ -4,7 +4,7 @@ import { systemClock } from '../shared/clock.js';
 import { redactedConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigChecks, serverConfigTable } from './config.js';
-import { startServer } from './runtime.js';
+import { startServer } from './start.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 

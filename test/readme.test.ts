@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { agentConfigTable, AGENT_ENV_PREFIX } from '../agent/config.js';
 import { clientConfigTable, CLIENT_ENV_PREFIX } from '../client/config.js';
-import { demoConfigTable, DEMO_ENV_PREFIX } from '../server/demo/config.js';
+import { demoConfigTable, DEMO_ENV_PREFIX } from '../demo/config.js';
 import { serverConfigTable, SERVER_ENV_PREFIX } from '../server/config.js';
 import { envName, kebab } from '../shared/config.js';
 
@@ -28,6 +28,6 @@ describe('README', () => {
 
   it('gives the one demo command, and package.json has it', () => {
     expect(readme).toContain('npm run demo');
-    expect(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.demo).toBe('node dist/server/demo/main.js');
+    expect(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.demo).toBe('node dist/demo/main.js');
   });
 });

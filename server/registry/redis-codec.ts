@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toUnitVector } from '../../shared/geo.js';
+import { toUnitVector } from '../geo/sphere.js';
 import { parseHeartbeat, toWire } from '../../shared/heartbeat.js';
 import { KeyIdSchema } from '../../shared/signing.js';
 import type { CacheEntry, CacheLocation, VerificationState } from './types.js';

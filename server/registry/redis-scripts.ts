@@ -81,7 +81,7 @@ return removed
 
 /**
  * KEYS: the agent's seq hash. ARGV: seq, message timestamp ms, TTL ms.
- * The replay ledger of signed messages (server/security/replay.ts), shared by every replica: records the
+ * The replay ledger of signed messages (server/ingest/replay.ts), shared by every replica: records the
  * seq (and timestamp) when it is above the stored one and returns {1, seq}; else changes nothing and
  * returns {0, stored seq}. Seqs are integers up to 2^53, exact in Lua's doubles.
  */

@@ -1,6 +1,6 @@
 import type { Heartbeat } from '../../shared/heartbeat.js';
-import type { UnitVector } from '../../shared/geo.js';
-import type { GeoRecord } from '../geoip.js';
+import type { UnitVector } from '../geo/sphere.js';
+import type { GeoRecord } from '../geo/geoip.js';
 
 export interface CacheLocation extends GeoRecord {
   /** `declared`: coordinates from the heartbeat; `geoip`: looked up from the cache's address. */

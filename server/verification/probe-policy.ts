@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { addressClass, isPublicAddress, parseIpLiteral, type IpLiteral, type Port, type ProxyHost } from '../../shared/identity.js';
-import { createNetworkMatcher, type NetworkMatcher } from '../../shared/ip.js';
-import type { Coverage } from '../coverage.js';
+import { createNetworkMatcher, type NetworkMatcher } from '../geo/networks.js';
+import type { Coverage } from '../geo/coverage.js';
 import type { CacheEntry } from '../registry/types.js';
 import { verificationTarget } from './policy.js';
 

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Clock } from '../../shared/clock.js';
 import { probeAny, type ProbeResult, type ProxyTarget } from '../../shared/cvmfs-probe.js';
 import type { Heartbeat } from '../../shared/heartbeat.js';
-import type { NetworkMatcher } from '../../shared/ip.js';
+import type { NetworkMatcher } from '../geo/networks.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../metrics.js';
 import type { CacheEntry, Registry, VerificationState } from '../registry/types.js';

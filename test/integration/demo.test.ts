@@ -1,6 +1,6 @@
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_SITES } from '../../server/demo/sites.js';
+import { DEMO_SITES } from '../../demo/sites.js';
 import { EXCHANGE_OPTIONS } from '../../shared/amqp.js';
 import { BIN, startProgram, type Running } from '../support/processes.js';
 import { AMQP_URL, rabbitAvailable, uniqueName } from '../support/services.js';
@@ -14,7 +14,7 @@ interface Listed {
   hostname: string;
 }
 
-/** The demo as a user starts it (`node dist/server/demo/main.js`), on any free port. */
+/** The demo as a user starts it (`node dist/demo/main.js`), on any free port. */
 async function startDemoProcess(args: string[]): Promise<{ demo: Running; url: string }> {
   const demo = startProgram(BIN.demo, ['--port', '0', '--interval', '1', ...args]);
   const [, url] = await demo.waitForOutput(/Server: (http:\/\/127\.0\.0\.1:\d+)/, 20_000);

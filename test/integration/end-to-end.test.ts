@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../shared/clock.js';
-import { haversineKm } from '../../shared/geo.js';
+import { haversineKm } from '../../server/geo/sphere.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { BIN, runProgram, startProgram, type Running } from '../support/processes.js';
 import { originalHeartbeat, publishRaw, startTestServer, waitFor, type TestServer } from '../support/server.js';

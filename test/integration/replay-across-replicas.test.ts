@@ -107,7 +107,7 @@ describe('replay protection of an in-memory server across a restart', () => {
       for (const captured of [heartbeat, goodbye]) expect((await send(second, captured)).ok).toBe(false);
       expect(await rejections(second, 'before_start')).toBe(2);
       expect(second.registry.get('restarted')).toBeUndefined();
-      // Rule (server/security/replay.ts): stamped before the start is refused; from the start on, the window decides.
+      // Rule (server/ingest/replay.ts): stamped before the start is refused; from the start on, the window decides.
       expect((await send(second, signed(uvicHeartbeat('restarted', clock.now()), 'uvic', 3))).ok).toBe(true);
     } finally {
       await second.stop();

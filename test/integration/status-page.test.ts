@@ -9,7 +9,7 @@ import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { EXCHANGE_OPTIONS, HEARTBEAT_ROUTING_KEY } from '../../shared/amqp.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { originalHeartbeat, publishRaw, startTestServer, waitFor, type TestServer } from '../support/server.js';
-import { createSeededRandom as seededRandom } from '../../shared/random.js';
+import { createSeededRandom as seededRandom } from '../../bench/random.js';
 
 const rabbit = await rabbitAvailable();
 const chromium = await chromiumAvailable();

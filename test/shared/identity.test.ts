@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { discoverAddresses } from '../../agent/addresses.js';
 import { parseHeartbeat } from '../../shared/heartbeat.js';
 import { addressClass, parseCidr, parseDnsName, parseIpLiteral, parsePort, parseProxyHost, type IpLiteral } from '../../shared/identity.js';
-import { isNonPublicIp } from '../../shared/ip.js';
+import { isNonPublicIp } from '../../server/geo/networks.js';
 
 const HOSTILE_NAMES = [
   '$(touch${IFS}/tmp/x)',

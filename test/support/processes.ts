@@ -6,7 +6,7 @@ export const BIN = {
   server: fileURLToPath(new URL('../../dist/server/main.js', import.meta.url)),
   agent: fileURLToPath(new URL('../../dist/agent/main.js', import.meta.url)),
   client: fileURLToPath(new URL('../../dist/client/cli.js', import.meta.url)),
-  demo: fileURLToPath(new URL('../../dist/server/demo/main.js', import.meta.url)),
+  demo: fileURLToPath(new URL('../../dist/demo/main.js', import.meta.url)),
 };
 
 export interface Running {

@@ -1,14 +1,14 @@
 import { createManualClock, type ManualClock } from '../../shared/clock.js';
 import { createSilentLogger } from '../../shared/logger.js';
-import { bundledGeoIpPath, openGeoIp, type GeoIp } from '../../server/geoip.js';
-import { createIngest, type Ingest } from '../../server/ingest.js';
+import { bundledGeoIpPath, openGeoIp, type GeoIp } from '../../server/geo/geoip.js';
+import { createIngest, type Ingest } from '../../server/ingest/ingest.js';
 import { createMetrics, type Metrics } from '../../server/metrics.js';
 import { createMemoryRegistry } from '../../server/registry/memory.js';
 import type { Registry } from '../../server/registry/types.js';
-import { createAdmission } from '../../server/security/admission.js';
-import { parseKeyring } from '../../server/security/keyring.js';
-import type { IngestLimits } from '../../server/security/limits.js';
-import type { SignatureMode } from '../../server/security/verify-signature.js';
+import { createAdmission } from '../../server/ingest/admission.js';
+import { parseKeyring } from '../../server/ingest/keyring.js';
+import type { IngestLimits } from '../../server/ingest/limits.js';
+import type { SignatureMode } from '../../server/ingest/verify-signature.js';
 import { KEYRING } from './security.js';
 
 export const DEFAULT_LIMITS: IngestLimits = {

@@ -3,7 +3,7 @@ import { createManualClock, type Clock, type ManualClock } from '../../shared/cl
 import { EXCHANGE_OPTIONS, HEARTBEAT_ROUTING_KEY } from '../../shared/amqp.js';
 import { createSilentLogger, type Logger } from '../../shared/logger.js';
 import { loadServerConfig, type ServerConfig } from '../../server/config.js';
-import { startServer, type RunningServer } from '../../server/runtime.js';
+import { startServer, type RunningServer } from '../../server/start.js';
 import { AMQP_URL, deleteExchange, uniqueName } from './services.js';
 
 /**

@@ -3,7 +3,7 @@ import { createManualClock } from '../../../shared/clock.js';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/registry/types.js';
-import { createSeededRandom as createRandom } from '../../../shared/random.js';
+import { createSeededRandom as createRandom } from '../../../bench/random.js';
 import { host, port } from '../../support/identity.js';
 
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
-import { toUnitVector } from '../../../shared/geo.js';
+import { toUnitVector } from '../../../server/geo/sphere.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { createRedisRegistry, type RedisRegistry } from '../../../server/registry/redis.js';

@@ -6,7 +6,7 @@ import { createManualClock } from '../../../shared/clock.js';
 import { probeAny, type ProxyTarget } from '../../../shared/cvmfs-probe.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { parseIpLiteral, type IpLiteral } from '../../../shared/identity.js';
-import { createNetworkMatcher } from '../../../shared/ip.js';
+import { createNetworkMatcher } from '../../../server/geo/networks.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/registry/types.js';
 import { verificationClass } from '../../../server/verification/outcome.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminCacheSchema, AdminCachesSchema, CachesResponseSchema, NearestResponseSchema } from '../../../server/api-schemas.js';
+import { AdminCacheSchema, AdminCachesSchema, CachesResponseSchema, NearestResponseSchema } from '../../../server/http/api-schemas.js';
 import { failureReason } from '../../../server/verification/outcome.js';
 import type { TestServer } from '../../support/server.js';
 import { addCache, getJson, PLACES, startAppServer } from '../../support/app.js';

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { defineCli } from '../shared/cli.js';
+import { systemClock } from '../shared/clock.js';
+import { redactUrl } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { DEMO_CONFIG_ENV, DEMO_ENV_PREFIX, demoConfigTable } from './config.js';
+import { demoGuide } from './guide.js';
+import { startDemo, type RunningDemo } from './run-demo.js';
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+const cli = defineCli({
+  name: 'shoal-demo',
+  description:
+    'Shoal demo: the server on its embedded defaults plus simulated agents (the real agent code, simulated load) at 15 HEP computing sites. Ctrl-C stops it.',
+  prefix: DEMO_ENV_PREFIX,
+  table: demoConfigTable,
+  configEnv: DEMO_CONFIG_ENV,
+});
+const { config } = cli.parse(process.argv, process.env);
+
+// Logs go to stderr so the guide on stdout stays readable.
+const logger = createLogger({ name: 'shoal-demo', level: config.logLevel, fd: 2, buffered: true });
+console.log(`Starting the Shoal demo (waiting up to ${config.connectTimeout} s for RabbitMQ at ${String(redactUrl(config.amqpUrl))})...`);
+
+const started: Promise<RunningDemo> = startDemo(config, { logger, clock: systemClock, random: Math.random }).catch((error: NodeJS.ErrnoException) => {
+  const message = error.code === 'EADDRINUSE' ? `port ${config.port} is in use; choose another with --port (0: any free port)` : error.message;
+  console.error(`shoal-demo: cannot start: ${message}`);
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    console.error('shoal-demo: shutdown took too long; exiting');
+    process.exit(1);
+  }, SHUTDOWN_LIMIT_MS).unref();
+  // A signal during start-up waits for it, so no agent is left half started.
+  const running = await started;
+  console.log(`\n${signal}: stopping the simulated agents...`);
+  const { agents, dropped } = await running.stop();
+  const rest = dropped < agents ? ` (the other ${agents - dropped} would have expired after the cache TTL)` : '';
+  console.log(`${agents} agents said goodbye; the server dropped ${dropped} of their ${agents} caches at once${rest}. Server stopped.`);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+const running = await started;
+if (!stopping) {
+  console.log(
+    demoGuide({
+      url: running.server.url,
+      transport: running.transport,
+      amqpUrl: config.amqpUrl,
+      exchange: config.exchange,
+      connectTimeoutS: config.connectTimeout,
+      intervalS: config.interval,
+      sites: running.sites,
+      joined: running.joined,
+    }),
+  );
+}

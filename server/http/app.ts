@@ -1,0 +1,56 @@
+import { Hono } from 'hono';
+import { createErrorHandler, ApiError } from './errors.js';
+import type { ServerDeps } from './deps.js';
+import { createApiRoutes } from './routes/api.js';
+import { createBenchRoutes } from './routes/bench.js';
+import { createHealthRoutes } from './routes/health.js';
+import { createLegacyRoutes } from './routes/legacy.js';
+import { createPacRoutes } from './routes/pac.js';
+import { createMetricsRoutes } from './routes/metrics.js';
+import { createExportRoutes } from './routes/export.js';
+import { createGeoApiRoutes } from './routes/geo-api.js';
+import { createAdminRoutes } from './routes/admin.js';
+import { createNameLocator } from '../geo/name-positions.js';
+import { openApiDocument } from './openapi.js';
+import { createStatusRoutes } from './routes/status.js';
+import { requestLimits } from './request-limits.js';
+
+/** The HTTP app. Never listens: main (or a test) serves it. */
+export function createServer(deps: ServerDeps): Hono {
+  const app = new Hono();
+  const log = deps.logger.child({ component: 'http' });
+
+  app.use(async (c, next) => {
+    // Nothing is measured or built for the log line unless it will be written (this runs on every request).
+    if (!log.isLevelEnabled('debug')) return next();
+    const started = performance.now();
+    await next();
+    log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+  });
+
+  app.use(requestLimits());
+  app.route('/', createHealthRoutes(deps));
+  app.route('/', createMetricsRoutes(deps));
+  if (deps.benchRoute) app.route('/bench', createBenchRoutes(deps));
+  app.route('/api/v1', createApiRoutes(deps));
+  app.route('/api/v1/export', createExportRoutes(deps));
+  if (deps.adminToken) {
+    // The drain list must be the one the lookup consults, so main (or the test) hands it in.
+    if (!deps.drains) throw new Error('adminToken needs the drains the lookup uses (deps.drains)');
+    const drains = deps.drains;
+    app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains, metrics: deps.metrics, logger: deps.logger, clock: deps.clock }));
+  }
+  const openapi = openApiDocument({ adminEnabled: Boolean(deps.adminToken) });
+  app.get('/openapi.json', (c) => c.json(openapi, 200, { 'Cache-Control': 'public, max-age=3600' }));
+  const names = deps.names ?? createNameLocator({ geoip: deps.geoip, registry: deps.registry, clock: deps.clock });
+  app.route('/', createGeoApiRoutes({ ...deps, names }));
+  app.route('/', createLegacyRoutes(deps));
+  app.route('/', createPacRoutes(deps));
+  app.route('/', createStatusRoutes(deps));
+
+  app.notFound((c) => {
+    throw new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+  });
+  app.onError(createErrorHandler(log));
+  return app;
+}

@@ -1,0 +1,30 @@
+import { Hono } from 'hono';
+import type { ServerDeps } from '../deps.js';
+import type { RegistryHealth } from '../../registry/types.js';
+
+const MEMORY_HEALTH: RegistryHealth = { status: 'ok', backend: 'memory' };
+
+/** `/healthz`: the process answers. `/readyz`: whether to send it lookups, and how well it can answer them. */
+export function createHealthRoutes(deps: ServerDeps): Hono {
+  const app = new Hono();
+  const registryHealth = () => deps.registry.health?.() ?? MEMORY_HEALTH;
+  const amqp = () => (deps.amqpState ? deps.amqpState() : 'disabled');
+  app.get('/healthz', (c) =>
+    c.json({ status: 'ok', caches: deps.registry.snapshot().length, amqp: amqp() }),
+  );
+  // Degraded (Redis or the broker away) still answers 200: the replica serves its last view, and a load
+  // balancer that dropped every replica at once would leave clients with nothing. Only a replica with no
+  // view yet (started while Redis was away) is not ready.
+  app.get('/readyz', (c) => {
+    const registry = registryHealth();
+    const broker = amqp();
+    // Without a GeoIP database every caller is "unknown": not worth sending lookups to.
+    const built = deps.geoip.builtAt();
+    const geoip = { loaded: Number.isFinite(built) && built > 0, path: deps.geoip.path(), built: built > 0 ? new Date(built).toISOString() : null };
+    const status =
+      registry.status === 'loading' || !geoip.loaded ? 'unready' : registry.status === 'degraded' || broker === 'connecting' ? 'degraded' : 'ok';
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status, caches: deps.registry.snapshot().length, registry, amqp: broker, geoip }, status === 'unready' ? 503 : 200);
+  });
+  return app;
+}

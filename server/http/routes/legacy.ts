@@ -1,0 +1,63 @@
+import { Hono, type Context } from 'hono';
+import { resolveCaller } from '../../lookup/caller.js';
+import type { ServerDeps } from '../deps.js';
+import { fastResponse, wireHeaders } from '../fast-response.js';
+import { legacyBodyText } from '../../render/legacy.js';
+import { createViewCache } from '../../render/view-cache.js';
+import type { LookupQuery } from '../../lookup/nearest.js';
+
+/** Counts above this are clamped: the original had no limit, but nothing needs more. */
+const MAX_LEGACY_COUNT = 100;
+const ORIGINAL_DEFAULT_COUNT = 5;
+
+type Filter = Pick<LookupQuery, 'upstream' | 'verifiedOnly'>;
+
+const NEAREST_ROUTES: Record<string, Filter> = {
+  nearest: { upstream: 'any', verifiedOnly: false },
+  nearestverified: { upstream: 'any', verifiedOnly: true },
+  nearestcvmfs: { upstream: 'cvmfs', verifiedOnly: false },
+  nearestconditions: { upstream: 'frontier', verifiedOnly: false },
+};
+
+/** `/name`, `/name/`, `/name/<n>`, `/name/<n>/`: the original accepted all four. */
+function paths(name: string): string[] {
+  return [`/${name}`, `/${name}/`, `/${name}/:count{[0-9]+}`, `/${name}/:count{[0-9]+}/`];
+}
+
+function countOf(c: Context, fallback: number): number {
+  const raw = c.req.param('count');
+  const n = raw === undefined ? fallback : Number(raw);
+  return Math.min(Math.max(n, 0), MAX_LEGACY_COUNT);
+}
+
+/** The original Shoal's routes, byte-compatible with what its clients parse. */
+export function createLegacyRoutes(deps: ServerDeps): Hono {
+  const app = new Hono();
+  const headers = wireHeaders({ 'Content-Type': 'application/json', 'Cache-Control': 'private, max-age=30' });
+  const json = (body: string) => fastResponse(body, headers);
+  const views = createViewCache();
+
+  for (const [name, filter] of Object.entries(NEAREST_ROUTES)) {
+    for (const path of paths(name)) {
+      app.get(path, (c) => {
+        const started = performance.now();
+        const caller = resolveCaller(c, deps, {});
+        const result = deps.lookup.nearest({ caller, count: countOf(c, ORIGINAL_DEFAULT_COUNT), type: 'any', ...filter });
+        deps.metrics.lookupSeconds.observe({ route: name }, (performance.now() - started) / 1000);
+        deps.metrics.lookups.inc({ route: name, outcome: result.caches.length > 0 ? 'found' : 'empty' });
+        return json(legacyBodyText(result.caches.map((r) => views.legacyPython(r))));
+      });
+    }
+  }
+
+  for (const path of paths('all')) {
+    app.get(path, () => {
+      // Serialised once per entry (its names and addresses checked once), as the nearest routes' entries are.
+      const entries = deps.registry.snapshot().map((e) => views.legacyPythonUnranked(e));
+      deps.metrics.lookups.inc({ route: 'all', outcome: entries.length > 0 ? 'found' : 'empty' });
+      return json(legacyBodyText(entries));
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import { resolveCaller } from '../../lookup/caller.js';
+import type { ServerDeps } from '../deps.js';
+import { createQueryParser } from '../query-parser.js';
+import { pacForCaller, pacResponse } from '../../render/pac-lists.js';
+import { PacQuerySchema } from '../query.js';
+
+/** The original served 10 caches in its wpad.dat. */
+const PAC_DEFAULT_COUNT = 10;
+
+/** `/wpad.dat` (the original's route, what WPAD discovery asks for) and `/proxy.pac`: the same PAC file. */
+export function createPacRoutes(deps: ServerDeps): Hono {
+  const app = new Hono();
+  const pacQuery = createQueryParser(PacQuerySchema);
+  for (const path of ['/wpad.dat', '/proxy.pac']) {
+    app.get(path, (c) => {
+      const q = pacQuery(c);
+      const started = performance.now();
+      const caller = resolveCaller(c, deps, q);
+      const pac = pacForCaller(deps, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false, loadbalance: q.loadbalance });
+      deps.metrics.lookupSeconds.observe({ route: 'pac' }, (performance.now() - started) / 1000);
+      deps.metrics.lookups.inc({ route: 'pac', outcome: pac.found > 0 ? 'found' : 'empty' });
+      return pacResponse(pac.body);
+    });
+  }
+  return app;
+}

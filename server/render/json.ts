@@ -1,0 +1,106 @@
+import { proxyUrl } from '../../shared/proxy-string.js';
+import type { Caller, RankedCache } from '../lookup/nearest.js';
+import type { CacheEntry } from '../registry/types.js';
+import { adminVerificationView, publicVerificationView } from '../verification/outcome.js';
+
+/** JSON shapes of the /api/v1 routes (snake_case, as the original's fields). */
+
+export function locationView(entry: CacheEntry) {
+  const l = entry.location;
+  if (!l) return null;
+  return {
+    latitude: l.latitude,
+    longitude: l.longitude,
+    city: l.city,
+    region_code: l.regionCode,
+    country_code: l.countryCode,
+    country_name: l.countryName,
+    continent: l.continent,
+    source: l.source,
+  };
+}
+
+export function cacheView(entry: CacheEntry, nowMs: number) {
+  const hb = entry.heartbeat;
+  return {
+    id: entry.id,
+    hostname: hb.hostname,
+    port: hb.cachePort,
+    proxy: proxyUrl(hb.hostname, hb.cachePort),
+    cache_type: hb.cacheType,
+    upstream: hb.upstream,
+    load: hb.load,
+    max_load: hb.maxLoad,
+    verified: hb.verified,
+    status: hb.status,
+    status_reason: hb.statusReason ?? null,
+    // Pass/fail and a coarse class only: the detail would tell anyone who can publish what answers where (outcome.ts).
+    verification: publicVerificationView(entry.verification),
+    site: hb.site ?? null,
+    access: hb.access,
+    /** Key id that signed the last heartbeat; null: unsigned (signature mode off or permissive). */
+    signed_by: entry.signedBy ?? null,
+    public_ip: hb.publicIp ?? null,
+    private_ip: hb.privateIp ?? null,
+    external_ip: hb.externalIp ?? null,
+    location: locationView(entry),
+    created: new Date(entry.createdMs).toISOString(),
+    last_heartbeat: new Date(entry.lastActiveMs).toISOString(),
+    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
+  };
+}
+
+/** A cache as the admin routes show it: what every caller sees, and what the server's check saw. */
+export function adminCacheView(entry: CacheEntry, nowMs: number) {
+  return { ...cacheView(entry, nowMs), verification: adminVerificationView(entry.verification) };
+}
+
+/** The fields of a ranked cache that change from one lookup to the next (time, distance, cost, locality). */
+export function rankedMeasures(r: RankedCache, nowMs: number) {
+  return {
+    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - r.entry.lastActiveMs) / 1000)),
+    distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
+    score: Math.round(r.score * 1e6) / 1e6,
+    local: r.local,
+  };
+}
+
+/** `rankedMeasures` in the order `rankedView` writes them: the holes of its serialisation template. */
+export const RANKED_HOLES = ['last_heartbeat_age_s', 'distance_km', 'score', 'local'] as const;
+
+/**
+ * What a ranked cache adds to (or changes in) `cacheView`: the measures, and the fields that depend on
+ * how this lookup sees the cache (the address to use, its site, whether it is degraded, its max load),
+ * which stay the same from one lookup to the next for nearly every cache.
+ */
+export function rankedFields(r: RankedCache, nowMs: number) {
+  const m = rankedMeasures(r, nowMs);
+  return {
+    // The address for this caller: a `private` cache's private address inside its own site.
+    proxy: proxyUrl(r.host, r.entry.heartbeat.cachePort),
+    site: r.site ?? r.entry.heartbeat.site ?? null,
+    last_heartbeat_age_s: m.last_heartbeat_age_s,
+    address: r.host,
+    degraded: r.degraded,
+    distance_km: m.distance_km,
+    score: m.score,
+    local: m.local,
+    effective_max_load: r.maxLoad,
+  };
+}
+
+export function rankedView(r: RankedCache, nowMs: number) {
+  return { ...cacheView(r.entry, nowMs), ...rankedFields(r, nowMs) };
+}
+
+export function callerView(caller: Caller) {
+  return {
+    ip: caller.ip,
+    located_by: caller.locatedBy,
+    latitude: caller.latitude,
+    longitude: caller.longitude,
+    city: caller.geo?.city ?? null,
+    country_code: caller.geo?.countryCode ?? null,
+    site: caller.sites[0] ?? null,
+  };
+}

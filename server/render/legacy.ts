@@ -1,0 +1,76 @@
+import type { IpLiteral } from '../../shared/identity.js';
+import { addressField, hostField } from '../../shared/proxy-string.js';
+import { PyFloat, pyDumps, type PyValue } from './python-json.js';
+import type { RankedCache } from '../lookup/nearest.js';
+import type { CacheEntry } from '../registry/types.js';
+
+/**
+ * Entries of the original routes. Deployed original clients read this text with regular expressions
+ * (`"key": ([^,]+)[,|}]`), so every key is present in every entry, in one order, and no string value
+ * may contain a comma. The names and addresses are typed (checked again by `hostField`/`addressField`);
+ * the rest is free text (GeoIP's names, or whatever another replica stored), written plain.
+ */
+
+/** Free text with no comma (the regexes' delimiter), quote, backslash or control or line-separator character. */
+export const plainText = (s: string | null | undefined): string | null =>
+  s === null || s === undefined ? null : s.replace(/[,"\\\p{Cc}\u2028\u2029]/gu, '');
+const address = (ip: IpLiteral | undefined): string | null => (ip === undefined ? null : addressField(ip));
+
+function geoData(entry: CacheEntry): PyValue {
+  const l = entry.location;
+  if (!l) return null;
+  return {
+    city: plainText(l.city),
+    region_code: plainText(l.regionCode),
+    country_code: plainText(l.countryCode),
+    country_name: plainText(l.countryName),
+    continent: plainText(l.continent),
+    latitude: new PyFloat(l.latitude),
+    longitude: new PyFloat(l.longitude),
+    time_zone: plainText(l.timeZone),
+    postal_code: plainText(l.postalCode),
+    metro_code: l.metroCode,
+  };
+}
+
+/** The fields of a legacy entry that depend on the lookup (the rest depends on the entry alone). */
+export const legacyDistance = (ranked: Pick<RankedCache, 'score'> | null): PyValue => (ranked ? new PyFloat(ranked.score) : null);
+export const legacyLocal = (ranked: Pick<RankedCache, 'local'> | null): boolean => (ranked ? ranked.local : false);
+export const LEGACY_HOLES = ['distance', 'local'] as const;
+
+/** One cache as the original server's jsonify wrote it; `distance` is the ranking cost, as it was there. */
+export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local'> | null): PyValue {
+  const hb = entry.heartbeat;
+  return {
+    hostname: hostField(hb.hostname),
+    squid_port: hb.cachePort,
+    public_ip: address(hb.publicIp ?? hb.externalIp),
+    private_ip: address(hb.privateIp),
+    external_ip: address(hb.externalIp),
+    load: new PyFloat(hb.load),
+    max_load: hb.maxLoad === null ? null : hb.maxLoad,
+    distance: legacyDistance(ranked),
+    verified: hb.verified || entry.verification?.ok === true,
+    global_access: hb.access === 'global',
+    local: legacyLocal(ranked),
+    cache_type: hb.cacheType,
+    upstream: hb.upstream,
+    created: new PyFloat(entry.createdMs / 1000),
+    last_active: new PyFloat(entry.lastActiveMs / 1000),
+    geo_data: geoData(entry),
+  };
+}
+
+/** `{"0": {...}, "1": {...}}` in order, or `null` when there is nothing (as the original). */
+export function legacyBody(entries: PyValue[]): string {
+  return legacyBodyText(entries.map(pyDumps));
+}
+
+/** `legacyBody` of entries already serialised with `pyDumps` (joined into one flat string: see `fillTemplate`). */
+export function legacyBodyText(entries: readonly string[]): string {
+  if (entries.length === 0) return 'null';
+  const out: string[] = ['{'];
+  for (let i = 0; i < entries.length; i++) out.push(i === 0 ? '"0": ' : `, "${i}": `, entries[i] as string);
+  out.push('}');
+  return out.join('');
+}

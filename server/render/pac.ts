@@ -1,0 +1,63 @@
+/**
+ * PAC (proxy auto-config) files. The original wrote `PROXY http://host:port;` and sent every URL to
+ * every cache; PAC engines expect `PROXY host:port`, and a cache serving only CVMFS should not get
+ * Frontier requests, so this writes the standard form and routes by the kind of URL. Pure.
+ */
+
+import type { Port, ProxyHost } from '../../shared/identity.js';
+import { pacMember } from '../../shared/proxy-string.js';
+
+export interface PacProxy {
+  host: ProxyHost;
+  port: Port;
+}
+
+export interface PacOptions {
+  /** End every proxy list with `DIRECT`, so a client goes straight to the origin when every cache is down. */
+  direct: boolean;
+  /** Spread URLs over the listed caches: each URL always goes to the same cache (good for hit rates). */
+  loadbalance: boolean;
+  /** One line saying for whom the file was made; written as a comment. */
+  comment: string;
+}
+
+/** `PROXY host:port`, IPv6 literals bracketed; refuses anything but a typed host and port. */
+export function pacProxy(p: PacProxy): string {
+  return pacMember(p.host, p.port);
+}
+
+const list = (proxies: readonly PacProxy[]) => `[${proxies.map((p) => JSON.stringify(pacProxy(p))).join(', ')}]`;
+
+/**
+ * CVMFS-looking URLs (`.../cvmfs/...`) go to `cvmfs` caches, Frontier-looking ones (a path segment
+ * starting `Frontier`/`frontier`, or a host named `*frontier*`) to `frontier` caches, anything else DIRECT.
+ * An empty list answers DIRECT for its kind.
+ */
+export function pacBody(lists: { cvmfs: readonly PacProxy[]; frontier: readonly PacProxy[] }, options: PacOptions): string {
+  // Printable ASCII only: JavaScript also ends a line comment at U+2028/U+2029, and what follows would run.
+  const comment = options.comment.replace(/[^\x20-\x7e]+/g, ' ');
+  return `// Shoal proxy auto-config: ${comment}
+// CVMFS URLs go to the nearest CVMFS caches, Frontier URLs to the nearest Frontier caches, others DIRECT.
+var SHOAL_CVMFS = ${list(lists.cvmfs)};
+var SHOAL_FRONTIER = ${list(lists.frontier)};
+var SHOAL_LOADBALANCE = ${options.loadbalance};
+var SHOAL_FALLBACK = ${JSON.stringify(options.direct ? '; DIRECT' : '')};
+
+function shoalPick(proxies, url) {
+    if (proxies.length === 0) return "DIRECT";
+    var start = 0;
+    if (SHOAL_LOADBALANCE) {
+        var h = 0;
+        for (var i = 0; i < url.length; i++) h = (h * 31 + url.charCodeAt(i)) % 1000003;
+        start = h % proxies.length;
+    }
+    return proxies.slice(start).concat(proxies.slice(0, start)).join("; ") + SHOAL_FALLBACK;
+}
+
+function FindProxyForURL(url, host) {
+    if (shExpMatch(url, "*/cvmfs/*")) return shoalPick(SHOAL_CVMFS, url);
+    if (shExpMatch(url, "*/Frontier*") || shExpMatch(url, "*/frontier*") || shExpMatch(host, "*frontier*")) return shoalPick(SHOAL_FRONTIER, url);
+    return "DIRECT";
+}
+`;
+}

@@ -1,0 +1,184 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Hono } from 'hono';
+import type { AmqpLink } from '../shared/amqp.js';
+import { amqpSocketOptions } from '../shared/amqp-tls.js';
+import type { Clock } from '../shared/clock.js';
+import { createNetworkMatcher } from './geo/networks.js';
+import type { Logger } from '../shared/logger.js';
+import { createServer } from './http/app.js';
+import type { ServerConfig } from './config.js';
+import { createHeartbeatConsumer } from './ingest/consumer.js';
+import { loadCoverage } from './geo/coverage.js';
+import { createCoverageLocality } from './geo/coverage-sites.js';
+import { createDrainList, type DrainList } from './registry/drains.js';
+import { bundledGeoIpPath } from './geo/geoip.js';
+import { openWatchedGeoIp, type WatchedGeoIp } from './geo/geoip-watch.js';
+import { registerStateGauges } from './model/state-gauges.js';
+import { createIngest, type Ingest } from './ingest/ingest.js';
+import { createLookupService } from './lookup/nearest.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
+import type { Registry } from './registry/types.js';
+import { coverageNetworks } from './verification/probe-policy.js';
+import { createVerifier, type Verifier } from './verification/verifier.js';
+import { createAdmission } from './ingest/admission.js';
+import { loadKeyringFile, type Keyring } from './ingest/keyring.js';
+
+export interface RunningServer {
+  app: Hono;
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  registry: Registry;
+  ingest: Ingest;
+  geoip: WatchedGeoIp;
+  metrics: Metrics;
+  drains: DrainList;
+  /** Null when started with `amqp: false`. */
+  consumer: AmqpLink | null;
+  /** Null when verification is off (`--no-verify`). */
+  verifier: Verifier | null;
+  /** Re-read the keyring file (SIGHUP); on error the keys in use stay and the error is thrown. */
+  reloadKeyring(): void;
+  /** Stop taking work, close AMQP (channel, then connection), close HTTP, close the registry. */
+  stop(): Promise<void>;
+}
+
+/** Builds every server component from a config and serves it. Used by main, the demo and integration tests. */
+export async function startServer(config: ServerConfig, deps: { logger: Logger; clock: Clock; amqp?: boolean }): Promise<RunningServer> {
+  const { logger, clock } = deps;
+  const metrics = createMetrics();
+  let keyring: Keyring | null = config.keyringFile ? loadKeyringFile(config.keyringFile, logger) : null;
+  const socketOptions = amqpSocketOptions(config);
+  const locality = createCoverageLocality(config.coverageFile, logger);
+  const geoip = await openWatchedGeoIp({ path: config.geoipDatabase || bundledGeoIpPath(), intervalMs: config.geoipCheckInterval * 1000, logger, clock });
+  const registry = await createRegistry(config, { clock, logger });
+  const drains = createDrainList();
+  const lookup = createLookupService({
+    registry,
+    geoip,
+    options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad },
+    locality,
+    isDrained: drains.has,
+  });
+  registerStateGauges(metrics, { registry, geoip, clock, drains, defaultMaxLoad: config.defaultMaxLoad });
+  const admission = createAdmission({
+    options: {
+      mode: config.signatureMode,
+      keyring: () => keyring,
+      windowS: config.signatureWindow,
+      limits: {
+        maxMessageBytes: config.maxMessageBytes,
+        maxCaches: config.maxCaches,
+        maxCachesPerSite: config.maxCachesPerSite,
+        maxHeartbeatsPerMinute: config.maxHeartbeatsPerMinute,
+        maxTrackedAgents: config.maxTrackedAgents,
+      },
+    },
+    registry,
+    clock,
+  });
+  const ingest = createIngest({ registry, geoip, clock, logger, metrics, admission });
+  const consumer =
+    deps.amqp === false
+      ? null
+      : createHeartbeatConsumer({
+          options: {
+            url: config.amqpUrl,
+            exchange: config.exchange,
+            queue: heartbeatQueue(config),
+            bindingKey: '#',
+            prefetch: 200,
+            ...(socketOptions ? { socketOptions } : {}),
+          },
+          ingest,
+          logger,
+          metrics,
+        });
+
+  const verifier = config.verify
+    ? createVerifier({
+        registry,
+        clock,
+        logger,
+        metrics,
+        options: {
+          urls: config.verifyUrls,
+          intervalMs: config.verifyInterval * 1000,
+          timeoutMs: config.verifyTimeout,
+          concurrency: config.verifyConcurrency,
+          joinRate: config.verifyJoinRate,
+        },
+        // The operator's coverage networks (not what agents declare): caches there may be probed on any address.
+        coverage: coverageNetworks(loadCoverage(config.coverageFile)),
+      })
+    : null;
+
+  const sweeper = setInterval(() => {
+    void registry.sweep().then((gone) => {
+      for (const e of gone) {
+        metrics.cacheEvents.inc({ event: 'expired' });
+        logger.info({ id: e.id, hostname: e.heartbeat.hostname }, 'cache expired (no heartbeat within TTL)');
+      }
+    });
+  }, config.cleanupInterval * 1000);
+  sweeper.unref();
+
+  const app = createServer({
+    registry,
+    lookup,
+    geoip,
+    metrics,
+    logger,
+    clock,
+    trustedProxies: createNetworkMatcher(config.trustedProxies),
+    defaultCount: config.defaultCount,
+    defaultMaxLoad: config.defaultMaxLoad,
+    benchRoute: config.benchRoute,
+    ...(consumer ? { amqpState: consumer.state } : {}),
+    pacDirect: config.pacDirect,
+    drains,
+    adminToken: config.adminToken,
+  });
+
+  const server = await listen(app, config.host, config.port);
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  logger.info({ url, port }, `listening on ${url}`);
+  verifier?.start();
+
+  return {
+    app,
+    url,
+    port,
+    registry,
+    ingest,
+    geoip,
+    metrics,
+    drains,
+    consumer,
+    verifier,
+    reloadKeyring() {
+      if (!config.keyringFile) return;
+      keyring = loadKeyringFile(config.keyringFile, logger);
+      logger.info({ keys: keyring.size }, 'keyring reloaded');
+    },
+    async stop() {
+      clearInterval(sweeper);
+      geoip.close();
+      await verifier?.stop();
+      if (consumer) await consumer.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await registry.close();
+    },
+  };
+}
+
+function listen(app: Hono, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { toUnitVector } from '../../../server/geo/sphere.js';
+import type { Heartbeat } from '../../../shared/heartbeat.js';
+import { createSeededRandom } from '../../../bench/random.js';
+import { buildLookupIndex, updateLookupIndex, type LookupIndex } from '../../../server/lookup/cell-index.js';
+import type { CacheEntry } from '../../../server/registry/types.js';
+import { host, port } from '../../support/identity.js';
+
+const weights = { distanceWeight: 0.5, loadExponent: 1 };
+const DEFAULT_MAX_LOAD = 100_000;
+/**
+ * Few places for most caches, so cells are crowded and a changed load moves a cache among many; and a
+ * few places of one cache each, whose cell's flags and lowest load are that one cache's.
+ */
+const PLACES = [[46.2, 6.1], [46.3, 6.2], [48.4, -123.4], [35.7, 139.7], [-33.9, 151.2], [0, 0], [90, 0], [-60, -60], [-60, 60], [60, -60], [-10, -100], [-45, 20], [10, 80]] as const;
+const CROWDED = 7;
+const homeOf = (i: number) => (i < PLACES.length - CROWDED ? CROWDED + i : i % CROWDED);
+
+function cache(i: number, random: () => number, changes: Partial<Heartbeat> = {}, place = homeOf(i), located = i % 19 !== 0): CacheEntry {
+  const hb: Heartbeat = {
+    uuid: `c${i}`,
+    hostname: host(`cache-${i}.test`),
+    cachePort: port(3128),
+    cacheType: i % 7 === 0 ? 'varnish' : 'squid',
+    upstream: (['both', 'cvmfs', 'frontier'] as const)[i % 3] as Heartbeat['upstream'],
+    verified: i % 2 === 0,
+    maxLoad: i % 5 === 0 ? null : 100_000,
+    load: Math.round(random() * 130_000),
+    timestamp: 1,
+    access: i % 23 === 0 ? 'site' : 'global',
+    status: 'ok',
+    ...changes,
+  };
+  const [latitude, longitude] = PLACES[place] as readonly [number, number];
+  const unit = located ? toUnitVector({ latitude, longitude }) : null;
+  return { id: hb.uuid, heartbeat: hb, location: null, unit, createdMs: 0, lastActiveMs: 0, verification: i % 31 === 0 ? { ok: false, checkedMs: 0 } : null };
+}
+
+/** Every array of an index as plain numbers, for comparing two indexes field by field. */
+function contents(index: LookupIndex) {
+  const { cells } = index;
+  const plain = (a: ArrayLike<number>) => Array.from(a);
+  return {
+    entries: index.entries.map((e) => e.id),
+    flags: plain(index.flags),
+    x: plain(index.x),
+    y: plain(index.y),
+    z: plain(index.z),
+    loadCost: plain(index.loadCost),
+    cells: {
+      count: cells.count,
+      ...Object.fromEntries(
+        (['start', 'members', 'memberFloor', 'minX', 'maxX', 'minY', 'maxY', 'minZ', 'maxZ', 'located', 'minLoadCost', 'anyFlags', 'cellOf'] as const).map((k) => [k, plain(cells[k])]),
+      ),
+    },
+  };
+}
+
+describe('updateLookupIndex', () => {
+  it('gives exactly the index a fresh build gives, after any sequence of heartbeats, and leaves the previous index as it was', () => {
+    const random = createSeededRandom(7);
+    let view: CacheEntry[] = Array.from({ length: 400 }, (_, i) => cache(i, random));
+    let index = buildLookupIndex(view, weights, DEFAULT_MAX_LOAD);
+    let updates = 0;
+    for (let round = 0; round < 400; round++) {
+      const next = view.slice();
+      const kind = random();
+      if (kind < 0.03) next.push(cache(next.length, random)); // a join
+      else if (kind < 0.05) next.splice(Math.floor(random() * next.length), 1); // a goodbye
+      else {
+        const changes = 1 + Math.floor(random() * (kind < 0.1 ? 80 : 6)); // now and then more than an update takes
+        for (let k = 0; k < changes; k++) {
+          // One change in four to a cache alone at its place.
+          const slot = random() < 0.25 ? Math.min(next.length - 1, Math.floor(random() * (PLACES.length - CROWDED))) : Math.floor(random() * next.length);
+          const i = Number((next[slot] as CacheEntry).id.slice(1));
+          const r = random();
+          const change: Partial<Heartbeat> =
+            r < 0.6 ? {} // a new load only
+            : r < 0.7 ? { status: 'failing' }
+            : r < 0.75 ? { status: 'leaving' }
+            : r < 0.8 ? { upstream: 'frontier' }
+            : r < 0.85 ? { access: 'site' }
+            : r < 0.9 ? { maxLoad: 1000 }
+            : {};
+          const moved = r >= 0.95; // a cache whose address, and so location, changed
+          next[slot] = cache(i, random, change, moved ? Math.floor(random() * PLACES.length) : homeOf(i), moved ? random() < 0.8 : i % 19 !== 0);
+        }
+      }
+      const before = contents(index);
+      const updated = updateLookupIndex(index, next, weights, DEFAULT_MAX_LOAD);
+      expect(contents(updated)).toEqual(contents(buildLookupIndex(next, weights, DEFAULT_MAX_LOAD)));
+      expect(contents(index)).toEqual(before);
+      if (updated.cells.cellOf === index.cells.cellOf) updates++;
+      view = next;
+      index = updated;
+    }
+    // Most rounds took the update, not a rebuild (else this test would not test it).
+    expect(updates).toBeGreaterThan(200);
+  });
+
+  it('hands back an index for the new view even when no cache changed', () => {
+    const random = createSeededRandom(3);
+    const view = Array.from({ length: 50 }, (_, i) => cache(i, random));
+    const index = buildLookupIndex(view, weights, DEFAULT_MAX_LOAD);
+    const copy = view.slice();
+    const updated = updateLookupIndex(index, copy, weights, DEFAULT_MAX_LOAD);
+    expect(updated.entries).toBe(copy);
+    expect(contents(updated)).toEqual(contents(index));
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { legacyEntry, plainText } from '../../../server/render/legacy.js';
+import { pyDumps } from '../../../server/render/python-json.js';
+import type { CacheEntry, CacheLocation } from '../../../server/registry/types.js';
+import { createViewCache } from '../../../server/render/view-cache.js';
+import { parseHeartbeat } from '../../../shared/heartbeat.js';
+import type { IpLiteral, ProxyHost } from '../../../shared/identity.js';
+import { ProxyMemberError } from '../../../shared/proxy-string.js';
+import { originalHeartbeat } from '../../support/server.js';
+
+/** The original client's regex for a field: `"key": ([^,]+)[,|}]`. */
+const field = (text: string, key: string) => new RegExp(`"${key}": ([^,]+)[,|}]`).exec(text)?.[1];
+
+const HOSTILE_TEXT = 'Vic,"toria\\\u0000\u001b\n\u2028\u2029}';
+
+function entry(fields: Record<string, unknown> = {}, location: Partial<CacheLocation> | null = null): CacheEntry {
+  const parsed = parseHeartbeat(originalHeartbeat(fields));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const full: CacheLocation | null = location && {
+    latitude: 48.46,
+    longitude: -123.31,
+    city: 'Victoria',
+    regionCode: 'BC',
+    countryCode: 'CA',
+    countryName: 'Canada',
+    continent: 'NA',
+    timeZone: 'America/Vancouver',
+    postalCode: null,
+    metroCode: null,
+    source: 'geoip',
+    ...location,
+  };
+  return { id: parsed.heartbeat.uuid, heartbeat: parsed.heartbeat, location: full, unit: null, createdMs: 0, lastActiveMs: 0, verification: null };
+}
+
+describe('original routes: entries old clients regex-parse', () => {
+  it('writes free text without commas, quotes, backslashes or control characters', () => {
+    expect(plainText(HOSTILE_TEXT)).toBe('Victoria}');
+    expect(plainText(null)).toBeNull();
+    expect(plainText(undefined)).toBeNull();
+    const text = pyDumps(
+      legacyEntry(entry({}, { city: HOSTILE_TEXT, regionCode: HOSTILE_TEXT, countryName: HOSTILE_TEXT, continent: HOSTILE_TEXT, timeZone: HOSTILE_TEXT, postalCode: HOSTILE_TEXT }), null),
+    );
+    for (const key of ['city', 'region_code', 'country_name', 'continent', 'time_zone', 'postal_code']) expect(field(text, key)).toBe('"Victoria}"');
+    expect(text).not.toMatch(/\\u00|\\u202|\\n|\\"/);
+  });
+
+  it('reads back every typed field with the regex, as the original client does', () => {
+    const text = pyDumps(legacyEntry(entry({ hostname: 'Squid.UVic.test', public_ip: '::ffff:142.104.1.1', cache_port: '3129' }), null));
+    expect(field(text, 'hostname')).toBe('"squid.uvic.test"');
+    expect(field(text, 'squid_port')).toBe('3129');
+    expect(field(text, 'public_ip')).toBe('"142.104.1.1"');
+    expect(field(text, 'private_ip')).toBe('"10.1.2.3"');
+  });
+
+  it.each([
+    ['hostname', '$(touch${IFS}/tmp/x)'],
+    ['hostname', 'a,b'],
+    ['hostname', 'x)(proxyurl=http://rogue.example:3128'],
+    ['publicIp', 'fe80::1%a,b'],
+    ['externalIp', '142.104.1.1"'],
+    ['privateIp', 'fe80::1%eth0'],
+  ])('throws when a %s is cast past the types: %j', (key, value) => {
+    const e = entry();
+    const bad = { ...e, heartbeat: { ...e.heartbeat, [key]: value as ProxyHost & IpLiteral } };
+    expect(() => legacyEntry(bad, null)).toThrow(ProxyMemberError);
+    expect(() => createViewCache().legacyPythonUnranked(bad)).toThrow(ProxyMemberError);
+    expect(() => createViewCache().legacyPython({ entry: bad, score: 0.5, local: false })).toThrow(ProxyMemberError);
+  });
+
+  it('serialises an entry outside a lookup once, as legacyEntry with no ranking', () => {
+    const views = createViewCache();
+    const e = entry({}, {});
+    expect(views.legacyPythonUnranked(e)).toBe(pyDumps(legacyEntry(e, null)));
+    expect(views.legacyPythonUnranked(e)).toBe(views.legacyPythonUnranked(e));
+  });
+});
