@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { packageVersion } from './version.js';
 import { ConfigError, defaultOf, envName, kebab, loadConfig, type ConfigChecks, type ConfigOf, type ConfigTable } from './config.js';
 
 /**
@@ -7,6 +8,11 @@ import { ConfigError, defaultOf, envName, kebab, loadConfig, type ConfigChecks, 
  */
 function commandFromTable(options: { name: string; description: string; prefix: string; table: ConfigTable; configEnv?: string }): Command {
   const program = new Command(options.name).description(options.description).allowExcessArguments(false);
+  program.version(packageVersion(), '-V, --version', 'print the version and exit');
+  // Exit 2 for a bad command line, as for a bad setting: 1 means something else to every program
+  // (the client documents it as "nothing usable"). Help and --version still exit 0.
+  program.showHelpAfterError(`Usage: ${options.name} [options]  (${options.name} --help lists every option)`);
+  program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   program.option('-c, --config <file>', `JSON config file (keys as below, in camelCase)${options.configEnv ? `; env ${options.configEnv}` : ''}`);
   for (const [key, spec] of Object.entries(options.table)) {
     const env = envName(options.prefix, key);
