@@ -4,6 +4,7 @@ import { systemClock } from '../shared/clock.js';
 import { ConfigError, redactedConfig } from '../shared/config.js';
 import { toWire } from '../shared/heartbeat.js';
 import { createLogger } from '../shared/logger.js';
+import { handleShutdown } from '../shared/shutdown.js';
 import { networkInterfaces } from 'node:os';
 import { discoverAddresses } from './addresses.js';
 import { amqpSocketOptions } from '../shared/amqp-tls.js';
@@ -18,8 +19,6 @@ import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
 import { createPublisher } from './publisher.js';
 import { createSelfCheck } from './self-check.js';
-
-const SHUTDOWN_LIMIT_MS = 10_000;
 
 const cli = defineCli({
   name: 'shoal-agent',
@@ -112,16 +111,11 @@ const announcer = config.announce
   : null;
 await announcer?.start().catch((error: Error) => logger.error({ err: error.message }, 'cannot start LAN announcements'));
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
-  await announcer?.stop();
-  await agent.stop();
-  await publisher.close();
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+handleShutdown({
+  logger,
+  stop: async () => {
+    await announcer?.stop();
+    await agent.stop();
+    await publisher.close();
+  },
+});

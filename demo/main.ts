@@ -3,11 +3,10 @@ import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { redactUrl } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import { handleShutdown } from '../shared/shutdown.js';
 import { DEMO_CONFIG_ENV, DEMO_ENV_PREFIX, demoConfigTable } from './config.js';
 import { demoGuide } from './guide.js';
 import { startDemo, type RunningDemo } from './run-demo.js';
-
-const SHUTDOWN_LIMIT_MS = 10_000;
 
 const cli = defineCli({
   name: 'shoal-demo',
@@ -29,27 +28,20 @@ const started: Promise<RunningDemo> = startDemo(config, { logger, clock: systemC
   process.exit(1);
 });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    console.error('shoal-demo: shutdown took too long; exiting');
-    process.exit(1);
-  }, SHUTDOWN_LIMIT_MS).unref();
-  // A signal during start-up waits for it, so no agent is left half started.
-  const running = await started;
-  console.log(`\n${signal}: stopping the simulated agents...`);
-  const { agents, dropped } = await running.stop();
-  const rest = dropped < agents ? ` (the other ${agents - dropped} would have expired after the cache TTL)` : '';
-  console.log(`${agents} agents said goodbye; the server dropped ${dropped} of their ${agents} caches at once${rest}. Server stopped.`);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+const shutdown = handleShutdown({
+  logger,
+  stop: async (signal) => {
+    // A signal during start-up waits for it, so no agent is left half started.
+    const running = await started;
+    console.log(`\n${signal}: stopping the simulated agents...`);
+    const { agents, dropped } = await running.stop();
+    const rest = dropped < agents ? ` (the other ${agents - dropped} would have expired after the cache TTL)` : '';
+    console.log(`${agents} agents said goodbye; the server dropped ${dropped} of their ${agents} caches at once${rest}. Server stopped.`);
+  },
+});
 
 const running = await started;
-if (!stopping) {
+if (!shutdown.stopping) {
   console.log(
     demoGuide({
       url: running.server.url,

@@ -3,10 +3,9 @@ import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { redactedConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import { handleShutdown } from '../shared/shutdown.js';
 import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigChecks, serverConfigTable } from './config.js';
 import { startServer } from './start.js';
-
-const SHUTDOWN_LIMIT_MS = 10_000;
 
 const cli = defineCli({
   name: 'shoal-server',
@@ -39,19 +38,6 @@ try {
 }
 const server = running;
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => {
-    logger.error('shutdown took too long; exiting');
-    process.exit(1);
-  }, SHUTDOWN_LIMIT_MS).unref();
-  await server.stop();
-  logger.info('stopped');
-  process.exit(0);
-}
 process.on('SIGHUP', () => {
   try {
     server.reloadKeyring();
@@ -59,5 +45,4 @@ process.on('SIGHUP', () => {
     logger.error({ err: (error as Error).message }, 'keyring not reloaded; the keys in use stay');
   }
 });
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+handleShutdown({ logger, stop: () => server.stop() });
