@@ -6,7 +6,7 @@ import { amqpSocketOptions } from '../shared/amqp-tls.js';
 import type { Clock } from '../shared/clock.js';
 import { createNetworkMatcher } from './geo/networks.js';
 import type { Logger } from '../shared/logger.js';
-import { createServer } from './http/app.js';
+import { createHttpApp } from './http/app.js';
 import type { ServerConfig } from './config.js';
 import { createHeartbeatConsumer } from './ingest/consumer.js';
 import { loadCoverage } from './geo/coverage.js';
@@ -125,7 +125,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   }, config.cleanupInterval * 1000);
   sweeper.unref();
 
-  const app = createServer({
+  const app = await createHttpApp({
     registry,
     lookup,
     geoip,
@@ -136,7 +136,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     defaultCount: config.defaultCount,
     defaultMaxLoad: config.defaultMaxLoad,
     benchRoute: config.benchRoute,
-    ...(consumer ? { amqpState: consumer.state } : {}),
+    amqpState: consumer ? consumer.state : () => 'disabled',
     pacDirect: config.pacDirect,
     drains,
     adminToken: config.adminToken,

@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { createErrorHandler, ApiError } from './errors.js';
 import type { ServerDeps } from './deps.js';
 import { createApiRoutes } from './routes/api.js';
-import { createBenchRoutes } from './routes/bench.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createLegacyRoutes } from './routes/legacy.js';
 import { createPacRoutes } from './routes/pac.js';
@@ -15,8 +14,11 @@ import { openApiDocument } from './openapi.js';
 import { createStatusRoutes } from './routes/status.js';
 import { requestLimits } from './request-limits.js';
 
-/** The HTTP app. Never listens: main (or a test) serves it. */
-export function createServer(deps: ServerDeps): Hono {
+/**
+ * The HTTP app: every route, the error handler. Never listens: start.ts serves it. Async only because the
+ * bench routes are loaded when asked for (`--bench-route`), so a production server never carries them.
+ */
+export async function createHttpApp(deps: ServerDeps): Promise<Hono> {
   const app = new Hono();
   const log = deps.logger.child({ component: 'http' });
 
@@ -31,18 +33,18 @@ export function createServer(deps: ServerDeps): Hono {
   app.use(requestLimits());
   app.route('/', createHealthRoutes(deps));
   app.route('/', createMetricsRoutes(deps));
-  if (deps.benchRoute) app.route('/bench', createBenchRoutes(deps));
+  if (deps.benchRoute) {
+    const { createBenchRoutes } = await import('./routes/bench.js');
+    app.route('/bench', createBenchRoutes(deps));
+  }
   app.route('/api/v1', createApiRoutes(deps));
   app.route('/api/v1/export', createExportRoutes(deps));
   if (deps.adminToken) {
-    // The drain list must be the one the lookup consults, so main (or the test) hands it in.
-    if (!deps.drains) throw new Error('adminToken needs the drains the lookup uses (deps.drains)');
-    const drains = deps.drains;
-    app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains, metrics: deps.metrics, logger: deps.logger, clock: deps.clock }));
+    app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains: deps.drains, metrics: deps.metrics, logger: deps.logger, clock: deps.clock }));
   }
   const openapi = openApiDocument({ adminEnabled: Boolean(deps.adminToken) });
   app.get('/openapi.json', (c) => c.json(openapi, 200, { 'Cache-Control': 'public, max-age=3600' }));
-  const names = deps.names ?? createNameLocator({ geoip: deps.geoip, registry: deps.registry, clock: deps.clock });
+  const names = createNameLocator({ geoip: deps.geoip, registry: deps.registry, clock: deps.clock });
   app.route('/', createGeoApiRoutes({ ...deps, names }));
   app.route('/', createLegacyRoutes(deps));
   app.route('/', createPacRoutes(deps));

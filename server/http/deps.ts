@@ -1,3 +1,4 @@
+import type { AmqpState } from '../../shared/amqp.js';
 import type { Clock } from '../../shared/clock.js';
 import type { NetworkMatcher } from '../geo/networks.js';
 import type { Logger } from '../../shared/logger.js';
@@ -5,10 +6,12 @@ import type { GeoIp } from '../geo/geoip.js';
 import type { LookupService } from '../lookup/nearest.js';
 import type { DrainList } from '../registry/drains.js';
 import type { Metrics } from '../metrics.js';
-import type { NameLocator } from '../geo/name-positions.js';
 import type { Registry } from '../registry/types.js';
 
-/** What the HTTP app needs; built by main (or a test) and handed in. */
+/** What `/healthz` and `/readyz` say of the heartbeat consumer; `disabled` when the server runs without one. */
+export type AmqpReadiness = AmqpState | 'disabled';
+
+/** What the HTTP app needs; built by start.ts and handed in, every field given. */
 export interface ServerDeps {
   registry: Registry;
   lookup: LookupService;
@@ -19,17 +22,15 @@ export interface ServerDeps {
   trustedProxies: NetworkMatcher;
   defaultCount: number;
   /** Max load (kB/s) shown for caches that report none; the status page's load bars need it. */
-  defaultMaxLoad?: number;
-  /** Serve `GET /bench/bare` (the benchmark's baseline route). */
-  benchRoute?: boolean;
-  /** Readiness of the heartbeat consumer; absent when the server runs without one. */
-  amqpState?: () => 'connecting' | 'connected' | 'closed';
-  /** PAC proxy lists end with DIRECT (default true). */
-  pacDirect?: boolean;
-  /** Caches an operator is draining (never offered). */
-  drains?: DrainList;
-  /** Bearer token of the admin routes; absent or empty: the admin routes are off. */
-  adminToken?: string;
-  /** Places names for the CVMFS geo API; absent: a locator built from geoip and registry (with system DNS). */
-  names?: NameLocator;
+  defaultMaxLoad: number;
+  /** Serve `GET /bench/*` (the benchmark's baselines); the routes are loaded only then. */
+  benchRoute: boolean;
+  /** Readiness of the heartbeat consumer. */
+  amqpState: () => AmqpReadiness;
+  /** PAC proxy lists end with DIRECT. */
+  pacDirect: boolean;
+  /** Caches an operator is draining (never offered); the same list the lookup consults. */
+  drains: DrainList;
+  /** Bearer token of the admin routes; empty: the admin routes are off. */
+  adminToken: string;
 }

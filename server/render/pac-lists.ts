@@ -25,7 +25,7 @@ export function pacForCaller(
   const where = caller.locatedBy === 'unknown' ? 'location unknown' : `located by ${caller.locatedBy}${caller.geo?.city ? ` (${asciiJson(caller.geo.city)})` : ''}`;
   const body = pacBody(
     { cvmfs, frontier },
-    { direct: deps.pacDirect ?? true, loadbalance: query.loadbalance, comment: `for ${caller.ip ?? 'an unknown address'}, ${where}` },
+    { direct: deps.pacDirect, loadbalance: query.loadbalance, comment: `for ${caller.ip ?? 'an unknown address'}, ${where}` },
   );
   return { body, found: cvmfs.length + frontier.length };
 }

@@ -54,7 +54,7 @@ export function createExportRoutes(deps: ServerDeps): Hono {
   app.get('/wlcg-wpad', (c) => {
     const parsed = CachesQuerySchema.safeParse(c.req.query());
     if (!parsed.success) throw badParameters(parsed.error);
-    const out = wlcgWpadExport(deps.registry.snapshot(), (e) => !deps.drains?.has(e.id) && e.verification?.ok !== false);
+    const out = wlcgWpadExport(deps.registry.snapshot(), (e) => !deps.drains.has(e.id) && e.verification?.ok !== false);
     c.header('Cache-Control', 'public, max-age=60');
     return c.json(out);
   });

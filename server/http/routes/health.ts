@@ -8,7 +8,7 @@ const MEMORY_HEALTH: RegistryHealth = { status: 'ok', backend: 'memory' };
 export function createHealthRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
   const registryHealth = () => deps.registry.health?.() ?? MEMORY_HEALTH;
-  const amqp = () => (deps.amqpState ? deps.amqpState() : 'disabled');
+  const amqp = deps.amqpState;
   app.get('/healthz', (c) =>
     c.json({ status: 'ok', caches: deps.registry.snapshot().length, amqp: amqp() }),
   );

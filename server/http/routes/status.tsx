@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
 import { html } from 'hono/html';
-import { serverConfigTable } from '../../config.js';
 import type { ServerDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { loadStatusAssets, type AssetName } from '../../status/assets.js';
@@ -27,12 +26,12 @@ export function createStatusRoutes(deps: ServerDeps): Hono {
   const map = createWorldMap();
   const assets = loadStatusAssets();
   const assetUrl = (name: AssetName) => `/status/assets/${name}?v=${assets[name].hash}`;
-  const defaultMaxLoad = deps.defaultMaxLoad ?? serverConfigTable.defaultMaxLoad.schema.parse(undefined);
+  const defaultMaxLoad = deps.defaultMaxLoad;
 
   const buildView = (c: Context): StatusView => {
     const query = StatusQuerySchema.parse(c.req.query());
     const nowMs = deps.clock.now();
-    const isDrained = (id: string) => deps.drains?.has(id) ?? false;
+    const isDrained = deps.drains.has;
     const rows = deps.registry.snapshot().map((e) => toStatusRow(e, nowMs, defaultMaxLoad, isDrained));
     return {
       map,
