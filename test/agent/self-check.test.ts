@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSelfCheck } from '../../agent/self-check.js';
-import { createManualClock } from '../../shared/clock.js';
+import { createManualClock } from '../support/clock.js';
 import type { ProbeResult } from '../../shared/cvmfs-probe.js';
 
 const URL_A = 'http://s1.test/cvmfs/atlas.cern.ch/.cvmfspublished';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../shared/clock.js';
+import { createManualClock } from '../support/clock.js';
 import { BIN, runProgram, startProgram, type Running } from '../support/processes.js';
 import { originalHeartbeat, startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';

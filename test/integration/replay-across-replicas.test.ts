@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../shared/clock.js';
+import { createManualClock } from '../support/clock.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../support/redis.js';
 import { signed, uvicHeartbeat, writeKeyringFile } from '../support/security.js';
 import { startTestServer, waitFor, type TestServer } from '../support/server.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../shared/clock.js';
+import { createManualClock } from '../support/clock.js';
 import { probeThroughProxy } from '../../shared/cvmfs-probe.js';
 import { signMessage } from '../../shared/signing.js';
 import { writeKeyringFile } from '../support/security.js';

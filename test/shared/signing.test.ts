@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../shared/clock.js';
+import { createManualClock } from '../support/clock.js';
 import { canonicalForm, computeSignature, createSigner, signMessage, verifySignature } from '../../shared/signing.js';
 
 const MESSAGE = {

@@ -1,4 +1,4 @@
-import { createManualClock, type ManualClock } from '../../shared/clock.js';
+import { createManualClock, type ManualClock } from './clock.js';
 import { createSilentLogger } from '../../shared/logger.js';
 import { bundledGeoIpPath, openGeoIp, type GeoIp } from '../../server/geo/geoip.js';
 import { createIngest, type Ingest } from '../../server/ingest/ingest.js';

@@ -1,5 +1,6 @@
 import amqp from 'amqplib';
-import { createManualClock, type Clock, type ManualClock } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
+import { createManualClock } from './clock.js';
 import { EXCHANGE_OPTIONS, HEARTBEAT_ROUTING_KEY } from '../../shared/amqp.js';
 import { createSilentLogger, type Logger } from '../../shared/logger.js';
 import { loadServerConfig, type ServerConfig } from '../../server/config.js';
@@ -41,8 +42,6 @@ export async function startTestServer(
   };
   return { ...server, stop, config, clock };
 }
-
-export type { ManualClock };
 
 /** Publishes raw bytes to an exchange as the original agent does (content_type only, no delivery mode). */
 export async function publishRaw(exchange: string, body: string | Buffer, url = AMQP_URL): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../shared/clock.js';
+import { createManualClock } from '../../support/clock.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry, SeqClaim } from '../../../server/registry/types.js';

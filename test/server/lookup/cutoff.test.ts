@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../shared/clock.js';
+import { createManualClock } from '../../support/clock.js';
 import { toUnitVector, unitDistanceKm } from '../../../server/geo/sphere.js';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createCostCutoff, rankCaches } from '../../../server/lookup/rank.js';

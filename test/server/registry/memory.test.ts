@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../shared/clock.js';
+import { createManualClock } from '../../support/clock.js';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/registry/types.js';

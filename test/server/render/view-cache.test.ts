@@ -7,7 +7,7 @@ import { PyFloat, pyDumps, type PyValue } from '../../../server/render/python-js
 import type { CacheEntry } from '../../../server/registry/types.js';
 import { createViewCache } from '../../../server/render/view-cache.js';
 import { rankedView } from '../../../server/render/json.js';
-import type { ManualClock } from '../../../shared/clock.js';
+import type { ManualClock } from '../../support/clock.js';
 import { addCache, PLACES, startAppServer } from '../../support/app.js';
 import type { TestServer } from '../../support/server.js';
 import { host } from '../../support/identity.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createManualClock } from '../../../shared/clock.js';
+import { createManualClock } from '../../support/clock.js';
 import type { ProbeResult, ProxyTarget } from '../../../shared/cvmfs-probe.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../shared/clock.js';
+import { createManualClock } from '../../support/clock.js';
 import { probeAny, type ProxyTarget } from '../../../shared/cvmfs-probe.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { parseIpLiteral, type IpLiteral } from '../../../shared/identity.js';

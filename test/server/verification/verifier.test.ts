@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../shared/clock.js';
+import { createManualClock } from '../../support/clock.js';
 import type { ProbeResult, ProxyTarget } from '../../../shared/cvmfs-probe.js';
 import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';

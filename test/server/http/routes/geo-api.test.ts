@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../../shared/clock.js';
+import { createManualClock } from '../../../support/clock.js';
 import { createNameLocator } from '../../../../server/geo/name-positions.js';
 import type { TestServer } from '../../../support/server.js';
 import { addCache, PLACES, startAppServer } from '../../../support/app.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../../../shared/clock.js';
+import { createManualClock } from '../../../support/clock.js';
 import { originalHeartbeat, startTestServer, type TestServer } from '../../../support/server.js';
 
 /** The status page's HTTP side, in-process (no broker: heartbeats go straight to the ingest). */
