@@ -8,8 +8,6 @@ export interface RankWeights {
   loadExponent: number;
 }
 
-export const DEFAULT_RANK_WEIGHTS: RankWeights = Object.freeze({ distanceWeight: 0.5, loadExponent: 1 });
-
 /** What the ranking needs to know of a candidate cache. */
 export interface Rankable {
   /** Inside the caller's own site: always ahead of non-local caches. */
@@ -24,7 +22,7 @@ export interface Rankable {
 }
 
 /** Lower is better. With an unknown distance only the load term counts. */
-export function cacheCost(c: Pick<Rankable, 'distanceKm' | 'load' | 'maxLoad'>, weights: RankWeights = DEFAULT_RANK_WEIGHTS): number {
+export function cacheCost(c: Pick<Rankable, 'distanceKm' | 'load' | 'maxLoad'>, weights: RankWeights): number {
   const loadFraction = Math.max(0, c.load) / c.maxLoad;
   const loadTerm = (1 - weights.distanceWeight) * loadFraction ** weights.loadExponent;
   if (c.distanceKm === null) return loadTerm;
@@ -46,7 +44,7 @@ function before<T extends Rankable>(a: Ranked<T>, b: Ranked<T>): boolean {
  * The best `count` candidates, best first: site-local ones ahead, then by cost. A bounded insertion
  * keeps it O(n·count) with no full sort, since count is small (≤ 100) and n can be thousands.
  */
-export function rankCaches<T extends Rankable>(candidates: Iterable<T>, count: number, weights: RankWeights = DEFAULT_RANK_WEIGHTS): Ranked<T>[] {
+export function rankCaches<T extends Rankable>(candidates: Iterable<T>, count: number, weights: RankWeights): Ranked<T>[] {
   const top: Ranked<T>[] = [];
   if (count <= 0) return top;
   for (const item of candidates) {

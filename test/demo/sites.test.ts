@@ -3,7 +3,8 @@ import { DEMO_SITES, SAMPLE_CALLERS } from '../../demo/sites.js';
 import { bundledGeoIpPath, openGeoIp } from '../../server/geo/geoip.js';
 import { haversineKm } from '../../server/geo/sphere.js';
 import { createSilentLogger } from '../../shared/logger.js';
-import { cacheCost, DEFAULT_RANK_WEIGHTS } from '../../server/lookup/rank.js';
+import { cacheCost } from '../../server/lookup/rank.js';
+import { DEFAULT_RANK_WEIGHTS } from '../support/lookup.js';
 
 const geoip = await openGeoIp(bundledGeoIpPath(), createSilentLogger());
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cacheCost, rankCaches, type Rankable } from '../../../server/lookup/rank.js';
+import { DEFAULT_RANK_WEIGHTS } from '../../support/lookup.js';
 
 const cache = (hostname: string, distanceKm: number | null, load: number, extra: Partial<Rankable> = {}): Rankable => ({
   hostname,
@@ -10,19 +11,19 @@ const cache = (hostname: string, distanceKm: number | null, load: number, extra:
   ...extra,
 });
 
-const order = (items: Rankable[], count = items.length, weights?: { distanceWeight: number; loadExponent: number }) =>
+const order = (items: Rankable[], count = items.length, weights = DEFAULT_RANK_WEIGHTS) =>
   rankCaches(items, count, weights).map((r) => r.item.hostname);
 
 describe('cacheCost', () => {
   it('is w·d/(πR) + (1−w)·load/max with the defaults', () => {
     const halfEarth = Math.PI * 6371.0088;
-    expect(cacheCost({ distanceKm: halfEarth, load: 0, maxLoad: 1 })).toBeCloseTo(0.5, 9);
-    expect(cacheCost({ distanceKm: 0, load: 50, maxLoad: 100 })).toBeCloseTo(0.25, 9);
-    expect(cacheCost({ distanceKm: halfEarth / 2, load: 100, maxLoad: 100 })).toBeCloseTo(0.75, 9);
+    expect(cacheCost({ distanceKm: halfEarth, load: 0, maxLoad: 1 }, DEFAULT_RANK_WEIGHTS)).toBeCloseTo(0.5, 9);
+    expect(cacheCost({ distanceKm: 0, load: 50, maxLoad: 100 }, DEFAULT_RANK_WEIGHTS)).toBeCloseTo(0.25, 9);
+    expect(cacheCost({ distanceKm: halfEarth / 2, load: 100, maxLoad: 100 }, DEFAULT_RANK_WEIGHTS)).toBeCloseTo(0.75, 9);
   });
 
   it('counts only load when the distance is unknown', () => {
-    expect(cacheCost({ distanceKm: null, load: 30, maxLoad: 100 })).toBeCloseTo(0.15, 9);
+    expect(cacheCost({ distanceKm: null, load: 30, maxLoad: 100 }, DEFAULT_RANK_WEIGHTS)).toBeCloseTo(0.15, 9);
   });
 
   it('applies the load exponent', () => {
