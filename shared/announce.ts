@@ -13,7 +13,6 @@ export const ANNOUNCE_PREFIX = 'fna349fn';
  * an original client listening on the same port takes anything after `fna349fn` as `ip:port`.
  */
 export const QUERY_PREFIX = 'shoalq01';
-export const DEFAULT_ANNOUNCE_PORT = 50000;
 
 export const AnnouncementSchema = z.object({
   ip: IpLiteralSchema.refine((v) => !isIpv6Literal(v), 'must be an IPv4 address'),

@@ -79,7 +79,6 @@ export const HeartbeatWireSchema = z
     path: ['latitude'],
   });
 
-export type HeartbeatWire = z.input<typeof HeartbeatWireSchema>;
 export type CacheType = z.infer<typeof CacheTypeSchema>;
 export type Upstream = z.infer<typeof UpstreamSchema>;
 export type AccessLevel = z.infer<typeof AccessLevelSchema>;

@@ -124,12 +124,6 @@ export function parseCidr(text: unknown): string | null {
 }
 
 /** zod schemas for the same rules, for heartbeats, config files and keyrings. */
-export const DnsNameSchema = z.string().transform((text, ctx) => {
-  const name = parseDnsName(text.trim());
-  if (name === null) ctx.addIssue({ code: 'custom', message: 'must be a DNS name (letters, digits, hyphens; labels of 1-63, 253 in all)' });
-  return name as DnsName;
-});
-
 export const IpLiteralSchema = z.string().transform((text, ctx) => {
   const ip = parseIpLiteral(text.trim());
   if (ip === null) ctx.addIssue({ code: 'custom', message: 'must be an IPv4 or IPv6 address (no zone id)' });

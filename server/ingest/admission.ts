@@ -101,11 +101,3 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
     },
   };
 }
-
-/** Schema validation only: what ingest does when no admission is configured (tests, demos). */
-export const parseOnlyAdmission: HeartbeatAdmission = Object.freeze({
-  admit(body: unknown): Promise<Admission> {
-    const parsed = parseHeartbeat(body);
-    return Promise.resolve(parsed.ok ? { ok: true, heartbeat: parsed.heartbeat, signedBy: null } : { ok: false, reason: parsed.field, detail: parsed.reason });
-  },
-});

@@ -6,7 +6,7 @@ import type { GeoIp } from '../geo/geoip.js';
 import { locateCache, sameLocationInputs } from '../geo/cache-location.js';
 import type { Metrics } from '../metrics.js';
 import type { CacheEntry, Registry } from '../registry/types.js';
-import { parseOnlyAdmission, type HeartbeatAdmission } from './admission.js';
+import type { HeartbeatAdmission } from './admission.js';
 
 export type IngestResult =
   | { ok: true; event: 'joined' | 'updated' | 'goodbye' | 'ignored' }
@@ -15,8 +15,6 @@ export type IngestResult =
 export interface Ingest {
   /** Validate one raw message and apply it to the registry. Never throws. */
   handle(body: Buffer | string | unknown): Promise<IngestResult>;
-  /** Apply an already validated heartbeat (demo, tests); `signedBy`: the key id it was signed with. */
-  apply(hb: Heartbeat, signedBy?: string | null): Promise<IngestResult>;
 }
 
 /** Turns heartbeats into registry entries, geolocating each cache once (again only if its address changes). */
@@ -26,14 +24,14 @@ export function createIngest(deps: {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  /** Signature, replay and limit checks (server/security); default: schema validation only. */
-  admission?: HeartbeatAdmission;
+  /** Schema, signature, replay and limit checks (admission.ts). */
+  admission: HeartbeatAdmission;
 }): Ingest {
-  const { registry, geoip, clock, metrics } = deps;
-  const admission = deps.admission ?? parseOnlyAdmission;
+  const { registry, geoip, clock, metrics, admission } = deps;
   const log = deps.logger.child({ component: 'ingest' });
 
-  const apply = async (hb: Heartbeat, signedBy: string | null = null): Promise<IngestResult> => {
+  /** An admitted heartbeat into the registry; `signedBy`: the key id it was signed with. */
+  const apply = async (hb: Heartbeat, signedBy: string | null): Promise<IngestResult> => {
     const now = clock.now();
     const previous = registry.get(hb.uuid);
     if (hb.status === 'leaving') {
@@ -77,7 +75,6 @@ export function createIngest(deps: {
   };
 
   return {
-    apply,
     async handle(body) {
       const admitted = await admission.admit(body);
       if (!admitted.ok) {
