@@ -1,6 +1,6 @@
 import { EARTH_RADIUS_KM } from '../geo/sphere.js';
 
-/** Constants of the ranking function (DESIGN.md): cost = w·d/(π·R) + (1 − w)·(load/max_load)^b. */
+/** Constants of the ranking function (docs/api.md, Ranking): cost = w·d/(π·R) + (1 − w)·(load/max_load)^b. */
 export interface RankWeights {
   /** w: weight of distance against load, 0..1. Default 0.5 as the original Shoal. */
   distanceWeight: number;

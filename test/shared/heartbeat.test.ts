@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHeartbeat, toWire } from '../../shared/heartbeat.js';
 
-/** Exactly what the original Python agent publishes (DESIGN.md). */
+/** Exactly what the original Python agent publishes (docs/compatibility.md, Wire format). */
 const ORIGINAL =
   '{"uuid": "de68abcae62c11f192f902fc00000001", "hostname": "shoal-squid.test", "cache_port": "45435", ' +
   '"cache_type": "squid", "verified": false, "max_load": -112, "upstream": "both", "private_ip": "10.1.2.3", ' +
