@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ZodError } from 'zod';
 import type { Logger } from '../../shared/logger.js';
 
 /** The closed set of error codes the HTTP API answers with. */
@@ -15,6 +14,7 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** What a route throws for a request it will not answer: onError sends `{ error: { code, message, field } }`. */
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -24,16 +24,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-/** A 400 naming every bad parameter (`count: must be ...; lat: ...`); `field` is the first. */
-export function badParameters(error: ZodError): ApiError {
-  const problems = error.issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const field = keys.length > 0 ? keys.join(', ') : issue.path.map(String).join('.') || 'query';
-    return { field, text: `${field}: ${issue.message}` };
-  });
-  return new ApiError('bad_request', problems.map((p) => p.text).join('; ') || 'query: invalid', problems[0]?.field ?? 'query');
 }
 
 /** The one onError: known errors keep their code; anything else is logged with its stack and answered 500. */

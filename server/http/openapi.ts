@@ -5,13 +5,15 @@ import {
   AdminDrainSchema,
   AdminDrainsSchema,
   AdminRemovedSchema,
+  CacheIdParamSchema,
+  CachesQuerySchema,
   CachesResponseSchema,
   ErrorBodySchema,
+  NearestQuerySchema,
   NearestResponseSchema,
+  PacQuerySchema,
   WlcgWpadResponseSchema,
 } from './api-schemas.js';
-import { CacheIdParamSchema } from './routes/admin.js';
-import { CachesQuerySchema, NearestQuerySchema, PacQuerySchema } from './query.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,17 +1,14 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { Hono, type Context } from 'hono';
 import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { DrainList } from '../../registry/drains.js';
-import { ApiError, badParameters } from '../errors.js';
+import { CacheIdParamSchema } from '../api-schemas.js';
+import { ApiError } from '../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { Registry } from '../../registry/types.js';
+import { parseInput } from '../parse.js';
 import { safeEqual } from '../safe-equal.js';
 import { adminCacheView } from '../../render/json.js';
-
-export const CacheIdParamSchema = z.object({
-  id: z.string().min(1).max(128).regex(/^[\w.:-]+$/, { error: 'must be a cache id (the agent uuid)' }),
-});
 
 /** Compares bearer tokens in constant time (server/http/safe-equal.ts, shared with any other secret check). */
 export function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -39,11 +36,7 @@ export function createAdminRoutes(deps: { token: string; registry: Registry; dra
     await next();
   });
 
-  const idOf = (raw: string | undefined) => {
-    const parsed = CacheIdParamSchema.safeParse({ id: raw });
-    if (!parsed.success) throw badParameters(parsed.error);
-    return parsed.data.id;
-  };
+  const idOf = (c: Context) => parseInput(CacheIdParamSchema, c.req.param(), 'path').id;
 
   app.get('/drains', (c) => c.json({ draining: deps.drains.ids() }));
 
@@ -55,14 +48,14 @@ export function createAdminRoutes(deps: { token: string; registry: Registry; dra
   });
 
   app.get('/caches/:id', (c) => {
-    const id = idOf(c.req.param('id'));
+    const id = idOf(c);
     const entry = deps.registry.get(id);
     if (!entry) throw new ApiError('not_found', `no cache with id ${id}`, 'id');
     return c.json(adminCacheView(entry, deps.clock.now()));
   });
 
   app.delete('/caches/:id', async (c) => {
-    const id = idOf(c.req.param('id'));
+    const id = idOf(c);
     const removed = await deps.registry.remove(id);
     if (!removed) throw new ApiError('not_found', `no cache with id ${id}`, 'id');
     deps.metrics.cacheEvents.inc({ event: 'removed' });
@@ -71,7 +64,7 @@ export function createAdminRoutes(deps: { token: string; registry: Registry; dra
   });
 
   app.post('/caches/:id/drain', (c) => {
-    const id = idOf(c.req.param('id'));
+    const id = idOf(c);
     if (!deps.registry.get(id)) throw new ApiError('not_found', `no cache with id ${id}`, 'id');
     deps.drains.drain(id);
     log.info({ id }, 'cache draining');
@@ -79,7 +72,7 @@ export function createAdminRoutes(deps: { token: string; registry: Registry; dra
   });
 
   app.delete('/caches/:id/drain', (c) => {
-    const id = idOf(c.req.param('id'));
+    const id = idOf(c);
     if (!deps.drains.undrain(id)) throw new ApiError('not_found', `cache ${id} is not draining`, 'id');
     log.info({ id }, 'cache no longer draining');
     return c.json({ id, draining: false });

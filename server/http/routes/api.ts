@@ -1,18 +1,15 @@
 import { Hono } from 'hono';
 import { asciiJson } from '../../render/ascii-json.js';
 import { formatCvmfsProxy, formatFrontierProxies, proxyUrl } from '../../../shared/proxy-string.js';
-import { badParameters } from '../errors.js';
 import { resolveCaller } from '../../lookup/caller.js';
-import { createQueryParser } from '../query-parser.js';
+import { createQueryParser, parseInput } from '../parse.js';
 import type { ServerDeps } from '../deps.js';
 import type { LookupResult } from '../../lookup/nearest.js';
 import { pacForCaller, pacResponse } from '../../render/pac-lists.js';
-import { CachesQuerySchema, NearestQuerySchema, type Format } from '../query.js';
+import { CachesQuerySchema, NearestQuerySchema, type Format } from '../api-schemas.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createViewCache } from '../../render/view-cache.js';
 import { cacheView, callerView } from '../../render/json.js';
-
-export { NearestQuerySchema, type NearestQuery } from '../query.js';
 
 /** Answers depend on the caller's address: only the caller may cache them, briefly. */
 const PER_CALLER = { 'Cache-Control': 'private, max-age=30', Vary: 'X-Forwarded-For' };
@@ -60,8 +57,7 @@ export function createApiRoutes(deps: ServerDeps): Hono {
   });
 
   app.get('/caches', (c) => {
-    const parsed = CachesQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) throw badParameters(parsed.error);
+    parseInput(CachesQuerySchema, c.req.query(), 'query'); // it takes none: any parameter is a 400
     const now = deps.clock.now();
     const caches = [...deps.registry.snapshot()].sort((a, b) => a.heartbeat.hostname.localeCompare(b.heartbeat.hostname));
     c.header('Cache-Control', 'public, max-age=15');

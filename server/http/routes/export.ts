@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { addressField, hostField } from '../../../shared/proxy-string.js';
 import type { ServerDeps } from '../deps.js';
-import { badParameters } from '../errors.js';
-import { CachesQuerySchema } from '../query.js';
+import { CachesQuerySchema } from '../api-schemas.js';
+import { parseInput } from '../parse.js';
 import type { CacheEntry } from '../../registry/types.js';
 
 /** WLCG WPAD assumes port 3128 for every Shoal squid it reads, so only those are exported. */
@@ -52,8 +52,7 @@ export function wlcgWpadExport(entries: Iterable<CacheEntry>, offered: (e: Cache
 export function createExportRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
   app.get('/wlcg-wpad', (c) => {
-    const parsed = CachesQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) throw badParameters(parsed.error);
+    parseInput(CachesQuerySchema, c.req.query(), 'query'); // it takes none: any parameter is a 400
     const out = wlcgWpadExport(deps.registry.snapshot(), (e) => !deps.drains.has(e.id) && e.verification?.ok !== false);
     c.header('Cache-Control', 'public, max-age=60');
     return c.json(out);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { haversineKm, type LatLon } from '../../geo/sphere.js';
 import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
-import { ApiError, badParameters } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { parseInput } from '../parse.js';
 import type { NameLocator } from '../../geo/name-positions.js';
 
 /** The CVMFS client's marker between Stratum-1 names and backup proxies in one list. */
@@ -11,7 +12,8 @@ const PROXY_SEPARATOR = '+PXYSEP+';
 const NAME = /^[0-9a-zA-Z.:_-]{1,255}$/;
 const MAX_SERVERS = 100;
 
-export const GeoPathSchema = z.object({
+/** The path's parts; `servers` is split into its names (and the proxies after `+PXYSEP+`, if any). */
+const GeoPathSchema = z.object({
   repo: z.string().min(1).max(255).regex(/^[0-9a-zA-Z._-]+$/, { error: 'must be a repository name' }),
   client: z.string().regex(NAME, { error: 'must be a host name, an address, or another caching string of letters, digits and .:_-' }),
   servers: z
@@ -40,9 +42,7 @@ export function geoOrder(origin: LatLon, points: readonly (LatLon | null)[]): { 
 export function createGeoApiRoutes(deps: ServerDeps & { names: NameLocator }): Hono {
   const app = new Hono();
   app.get('/cvmfs/:repo/api/v1.0/geo/:client/:servers', async (c) => {
-    const parsed = GeoPathSchema.safeParse(c.req.param());
-    if (!parsed.success) throw badParameters(parsed.error);
-    const { client, servers } = parsed.data;
+    const { client, servers } = parseInput(GeoPathSchema, c.req.param(), 'path');
 
     let origin = await deps.names.locate(client);
     const fromClient = origin !== null;

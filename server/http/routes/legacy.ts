@@ -1,7 +1,9 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
+import { z } from 'zod';
 import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
+import { createPathParser } from '../parse.js';
 import { legacyBodyText } from '../../render/legacy.js';
 import { createViewCache } from '../../render/view-cache.js';
 import type { LookupQuery } from '../../lookup/nearest.js';
@@ -24,11 +26,14 @@ function paths(name: string): string[] {
   return [`/${name}`, `/${name}/`, `/${name}/:count{[0-9]+}`, `/${name}/:count{[0-9]+}/`];
 }
 
-function countOf(c: Context, fallback: number): number {
-  const raw = c.req.param('count');
-  const n = raw === undefined ? fallback : Number(raw);
-  return Math.min(Math.max(n, 0), MAX_LEGACY_COUNT);
-}
+/** `<n>` of those paths (the router takes digits only); absent: the original's 5. */
+const CountPathSchema = z.object({
+  count: z
+    .string()
+    .regex(/^[0-9]+$/, { error: 'must be a whole number' })
+    .transform((raw) => Math.min(Number(raw), MAX_LEGACY_COUNT))
+    .default(ORIGINAL_DEFAULT_COUNT),
+});
 
 /** The original Shoal's routes, byte-compatible with what its clients parse. */
 export function createLegacyRoutes(deps: ServerDeps): Hono {
@@ -36,13 +41,14 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
   const headers = wireHeaders({ 'Content-Type': 'application/json', 'Cache-Control': 'private, max-age=30' });
   const json = (body: string) => fastResponse(body, headers);
   const views = createViewCache();
+  const countPath = createPathParser(CountPathSchema);
 
   for (const [name, filter] of Object.entries(NEAREST_ROUTES)) {
     for (const path of paths(name)) {
       app.get(path, (c) => {
         const started = performance.now();
         const caller = resolveCaller(c, deps, {});
-        const result = deps.lookup.nearest({ caller, count: countOf(c, ORIGINAL_DEFAULT_COUNT), type: 'any', ...filter });
+        const result = deps.lookup.nearest({ caller, count: countPath(c).count, type: 'any', ...filter });
         deps.metrics.lookupSeconds.observe({ route: name }, (performance.now() - started) / 1000);
         deps.metrics.lookups.inc({ route: name, outcome: result.caches.length > 0 ? 'found' : 'empty' });
         return json(legacyBodyText(result.caches.map((r) => views.legacyPython(r))));

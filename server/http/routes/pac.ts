@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
-import { createQueryParser } from '../query-parser.js';
+import { createQueryParser } from '../parse.js';
 import { pacForCaller, pacResponse } from '../../render/pac-lists.js';
-import { PacQuerySchema } from '../query.js';
+import { PacQuerySchema } from '../api-schemas.js';
 
 /** The original served 10 caches in its wpad.dat. */
 const PAC_DEFAULT_COUNT = 10;

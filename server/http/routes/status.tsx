@@ -3,6 +3,7 @@ import { compress } from 'hono/compress';
 import { html } from 'hono/html';
 import type { ServerDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { parseInput } from '../parse.js';
 import { loadStatusAssets, type AssetName } from '../../status/assets.js';
 import { LiveParts, StatusPage, type StatusView } from '../../status/page.js';
 import { StatusQuerySchema, selectPage, summarise, toStatusRow } from '../../status/table-model.js';
@@ -29,7 +30,8 @@ export function createStatusRoutes(deps: ServerDeps): Hono {
   const defaultMaxLoad = deps.defaultMaxLoad;
 
   const buildView = (c: Context): StatusView => {
-    const query = StatusQuerySchema.parse(c.req.query());
+    // Never a 400: the page's schema reads a bad parameter as its default.
+    const query = parseInput(StatusQuerySchema, c.req.query(), 'query');
     const nowMs = deps.clock.now();
     const isDrained = deps.drains.has;
     const rows = deps.registry.snapshot().map((e) => toStatusRow(e, nowMs, defaultMaxLoad, isDrained));
