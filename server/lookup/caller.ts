@@ -2,10 +2,8 @@ import type { Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
-import { normaliseIp, type NetworkMatcher } from '../geo/networks.js';
+import type { NetworkMatcher } from '../geo/networks.js';
 import { callerAddress } from '../http/caller-address.js';
-import { ApiError } from '../http/errors.js';
 import type { Caller, LookupService } from './nearest.js';
 
 /** Node's request behind a context served by `@hono/node-server`; undefined in-process (`app.request` in tests). */
@@ -36,19 +34,16 @@ function forwardedFor(c: Context): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Who is asking: `?ip=` on behalf of another address, `lat`/`lon` for a position, else the request's own address. */
+/**
+ * Who is asking: `?ip=` on behalf of another address, `lat`/`lon` for a position, else the request's own
+ * address. `query` is the route's parsed query, its `ip` already checked and normalised (api-schemas.ts).
+ */
 export function resolveCaller(
   c: Context,
   deps: { lookup: LookupService; trustedProxies: NetworkMatcher },
   query: { ip?: string | undefined; lat?: number | undefined; lon?: number | undefined },
 ): Caller {
-  let ip: string | null;
-  if (query.ip !== undefined) {
-    if (isIP(normaliseIp(query.ip)) === 0) throw new ApiError('bad_request', 'ip: must be an IPv4 or IPv6 address', 'ip');
-    ip = normaliseIp(query.ip);
-  } else {
-    ip = callerAddress(peerAddress(c), forwardedFor(c), deps.trustedProxies);
-  }
+  const ip = query.ip ?? callerAddress(peerAddress(c), forwardedFor(c), deps.trustedProxies);
   const coordinates = query.lat !== undefined && query.lon !== undefined ? { latitude: query.lat, longitude: query.lon } : undefined;
   return deps.lookup.locate(ip, coordinates);
 }
