@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // Removes the temp directories tests made (test/support/temp.ts) when each test file ends.
+    setupFiles: ['test/support/temp-cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Under CI a JSON report too, from which .ci/run prints the plain 'N passed, N failed' closing line.

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../support/clock.js';
@@ -7,6 +6,7 @@ import { BIN, runProgram, startProgram, type Running } from '../support/processe
 import { originalHeartbeat, startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
+import { makeTempDir } from '../support/temp.js';
 
 const ready = (await rabbitAvailable()) && (await squidAvailable());
 const REPO = 'atlas.cern.ch';
@@ -63,7 +63,7 @@ describe.runIf(ready)('shoal-agent beside the real Squid', () => {
     // A healthy cache beside ours: with nothing else left, the server would offer a failing cache as a last resort.
     const other = await server.ingest.handle(JSON.stringify(originalHeartbeat({ uuid: 'other', hostname: 'other.agent-test', latitude: 48.4, longitude: -123.3 })));
     expect(other.ok).toBe(true);
-    stateFile = join(await mkdtemp(join(tmpdir(), 'shoal-agent-squid-')), 'state', 'uuid');
+    stateFile = join(await makeTempDir('shoal-agent-squid-'), 'state', 'uuid');
   });
 
   afterAll(async () => {

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runProgram, startProgram, type Running } from '../support/processes.js';
 import { waitFor } from '../support/server.js';
 import { serviceAvailable } from '../support/services.js';
+import { makeTempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
 const openssl = await serviceAvailable('openssl', async () => void (await run('openssl', ['version'])), 'apt-get install -y openssl');
@@ -48,7 +48,7 @@ describe.runIf(openssl)('shoal-agent over amqps:// with the configured certifica
   let agent: Running | null = null;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'shoal-tls-'));
+    dir = await makeTempDir('shoal-tls-');
     pki = await makePki(dir);
     listener = createServer(
       { key: await readFile(pki.serverKey), cert: await readFile(pki.serverCert), ca: await readFile(pki.ca), requestCert: true, rejectUnauthorized: true },

@@ -1,7 +1,5 @@
 import amqp from 'amqplib';
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { BIN, runProgram } from '../support/processes.js';
 import { rabbitAvailable, serviceAvailable } from '../support/services.js';
 import { startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { createTestPki, startTlsFront, type TestPki, type TlsFront } from '../support/tls.js';
+import { makeTempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
 const ready =
@@ -36,7 +35,7 @@ describe.runIf(ready)('AMQP over TLS with client certificates (server and agent)
   it('carries an agent heartbeat from agent to server, both over TLS with their certificates', async () => {
     expect(server.consumer?.state()).toBe('connected');
     const uuid = `tls${Date.now()}`;
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-tls-agent-'));
+    const dir = await makeTempDir('shoal-tls-agent-');
     const result = await runProgram(BIN.agent, [
       '--once', '--amqp-url', front.url, '--exchange', server.config.exchange, '--hostname', 'tls.cache.test',
       '--public-ip', '142.104.1.1', '--uuid', uuid, '--state-file', join(dir, 'uuid'),

@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnnouncer } from '../../agent/announce.js';
@@ -12,6 +11,7 @@ import { BIN, runProgram } from '../support/processes.js';
 import { originalHeartbeat, startTestServer, type TestServer } from '../support/server.js';
 import { freePort, squidAvailable, startOrigin, startSquid, type Origin, type SquidInstance } from '../support/squid.js';
 import { ip as ipLiteral, port as tcpPort } from '../support/identity.js';
+import { makeTempDir } from '../support/temp.js';
 
 const squid = await squidAvailable();
 const logger = createSilentLogger();
@@ -38,7 +38,7 @@ describe.runIf(squid)('shoal-client against the real server and real Squids on l
     runProgram(BIN.client, ['--start-delay', '0', '--discovery-time', '0', '--test-url', testUrl, ...args], env);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'shoal-client-'));
+    dir = await makeTempDir('shoal-client-');
     origin = await startOrigin();
     testUrl = `${origin.url}/cvmfs/atlas.cern.ch/.cvmfspublished`;
     squids = await Promise.all([startSquid(), startSquid(), startSquid()]);

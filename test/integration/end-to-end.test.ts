@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../support/clock.js';
@@ -7,6 +6,7 @@ import { haversineKm } from '../../server/geo/sphere.js';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { BIN, runProgram, startProgram, type Running } from '../support/processes.js';
 import { originalHeartbeat, publishRaw, startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp.js';
 
 const rabbit = await rabbitAvailable();
 
@@ -26,7 +26,7 @@ describe.runIf(rabbit)('agent → RabbitMQ → server → REST → client', () =
   const uuid = `e2e${Date.now()}`;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'shoal-e2e-'));
+    dir = await makeTempDir('shoal-e2e-');
     server = await startTestServer({ clock });
     agent = startProgram(BIN.agent, [
       '--amqp-url', AMQP_URL,

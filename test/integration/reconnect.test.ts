@@ -1,11 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../shared/clock.js';
 import { createTestVhost, rabbitAvailable } from '../support/services.js';
 import { BIN, startProgram, type Running } from '../support/processes.js';
 import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp.js';
 
 const rabbit = await rabbitAvailable();
 
@@ -18,7 +17,7 @@ describe.runIf(rabbit)('broker connection dropped', () => {
   beforeAll(async () => {
     vhost = await createTestVhost();
     server = await startTestServer({ flags: { amqpUrl: vhost.url }, clock: systemClock });
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-reconnect-'));
+    const dir = await makeTempDir('shoal-reconnect-');
     agent = startProgram(BIN.agent, [
       '--amqp-url', vhost.url,
       '--exchange', server.config.exchange,

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { BIN, startProgram, type Running } from '../support/processes.js';
 import { publishRaw, startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { SECRETS, signed, uvicHeartbeat, writeKeyringFile } from '../support/security.js';
+import { makeTempDir } from '../support/temp.js';
 
 const rabbit = await rabbitAvailable();
 
@@ -72,7 +72,7 @@ describe.runIf(rabbit)('a real agent with --key-id and --key-file', () => {
   });
 
   const startAgent = async (uuid: string, secret: string) => {
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-agent-key-'));
+    const dir = await makeTempDir('shoal-agent-key-');
     const keyFile = join(dir, 'uvic.key');
     await writeFile(keyFile, `${secret}\n`, { mode: 0o600 });
     const agent = startProgram(BIN.agent, [

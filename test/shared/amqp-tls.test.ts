@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { amqpSocketOptions, amqpTlsSocketOptions } from '../../shared/amqp-tls.js';
 import { ConfigError } from '../../shared/config.js';
+import { makeTempDir } from '../support/temp.js';
 
 describe('amqpTlsSocketOptions', () => {
   it('gives nothing when no certificate is configured (plain amqp:// or the system CAs)', () => {
@@ -11,7 +11,7 @@ describe('amqpTlsSocketOptions', () => {
   });
 
   it('reads the CA, client certificate and key into amqplib socket options', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-tls-'));
+    const dir = await makeTempDir('shoal-tls-');
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) await writeFile(join(dir, name), `-----BEGIN ${name}-----\n`);
     const options = amqpTlsSocketOptions({ caCert: join(dir, 'ca.pem'), clientCert: join(dir, 'cert.pem'), clientKey: join(dir, 'key.pem') });
     expect(String((options?.ca as Buffer[])[0])).toBe('-----BEGIN ca.pem-----\n');

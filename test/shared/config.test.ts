@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, intFromText, loadConfig, numberFromText, redactedConfig } from '../../shared/config.js';
+import { makeTempDir } from '../support/temp.js';
 
 const table = {
   port: { schema: intFromText(1, 65535).default(8080), help: 'port' },
@@ -16,7 +16,7 @@ const load = (input: { env?: NodeJS.ProcessEnv; flags?: Record<string, unknown>;
 
 describe('loadConfig', () => {
   it('takes defaults, then the file, then env, then flags', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-config-'));
+    const dir = await makeTempDir('shoal-config-');
     const file = join(dir, 'c.json');
     await writeFile(file, JSON.stringify({ port: 1000, weight: 0.1 }));
     expect(load({})).toMatchObject({ port: 8080, weight: 0.5 });
@@ -40,7 +40,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses unknown keys in a config file, listing the known ones', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-config-'));
+    const dir = await makeTempDir('shoal-config-');
     const file = join(dir, 'c.json');
     await writeFile(file, JSON.stringify({ prot: 1 }));
     expect(() => load({ configFile: file })).toThrow(/unknown key\(s\) prot; known keys: port, weight, token/);

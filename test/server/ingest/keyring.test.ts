@@ -1,9 +1,9 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
 import { hostnameAllowed, KeyringError, loadKeyringFile, parseHostnamePattern, parseKeyring, type HostnamePattern } from '../../../server/ingest/keyring.js';
+import { makeTempDir } from '../../support/temp.js';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
 
@@ -193,7 +193,7 @@ describe('keyring file validation', () => {
   });
 
   it('reads a file, and says what is wrong with a bad one', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'shoal-keyring-'));
+    const dir = await makeTempDir('shoal-keyring-');
     const good = join(dir, 'keyring.json');
     await writeFile(good, JSON.stringify({ keys: { a: entry } }));
     await chmod(good, 0o600);
