@@ -176,7 +176,23 @@ describe('README.md', () => {
   });
 });
 
+/** Top-level folders of this repository: a backticked `agent/...` in a document names a file of ours. */
+const REPO_FOLDERS = ['.ci', 'agent', 'bench', 'client', 'demo', 'docs', 'server', 'shared', 'systemd', 'test'];
+
+/** Repository paths a document names in backticks (`agent/main.ts`, `test/support/`), placeholders left out. */
+function repositoryPaths(markdown: string): string[] {
+  return [...markdown.matchAll(/`([.\w-]+\/[\w./-]*)`/g)]
+    .map((m) => m[1] as string)
+    .filter((p) => REPO_FOLDERS.includes(p.split('/')[0] as string));
+}
+
 describe('README.md and docs/', () => {
+  it.each(Object.keys(documents))('%s names only repository files that exist', (from) => {
+    for (const path of repositoryPaths(documents[from] as string)) {
+      expect(existsSync(new URL(path, root)), `${from} names ${path}, which does not exist`).toBe(true);
+    }
+  });
+
   it.each(Object.keys(documents))('%s links only to files and headings that exist', (from) => {
     for (const target of relativeLinks(documents[from] as string)) {
       const { file, anchor } = resolveLink(from, target);
