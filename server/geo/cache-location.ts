@@ -1,6 +1,6 @@
 import type { Heartbeat } from '../../shared/heartbeat.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
-import type { CacheLocation } from '../registry/types.js';
+import { publicAddress, type CacheLocation } from '../model/cache.js';
 
 const EMPTY_GEO: Omit<GeoRecord, 'latitude' | 'longitude'> = {
   city: null,
@@ -34,14 +34,9 @@ function cacheLocation(geo: Omit<GeoRecord, 'latitude' | 'longitude'>, latitude:
   };
 }
 
-/** The address GeoIP should see for a cache: public, else external (as the original). */
-export function geolocationAddress(hb: Heartbeat): string | undefined {
-  return hb.publicIp ?? hb.externalIp;
-}
-
 /** Declared coordinates win over GeoIP; city and country still come from GeoIP when it knows them. */
 export function locateCache(hb: Heartbeat, geoip: GeoIp): CacheLocation | null {
-  const address = geolocationAddress(hb);
+  const address = publicAddress(hb);
   const looked = address ? geoip.lookup(address) : null;
   if (hb.latitude !== undefined && hb.longitude !== undefined) {
     return cacheLocation(looked ?? EMPTY_GEO, hb.latitude, hb.longitude, 'declared');
@@ -51,5 +46,5 @@ export function locateCache(hb: Heartbeat, geoip: GeoIp): CacheLocation | null {
 
 /** A cache needs geolocating again only when what its location depends on changed. */
 export function sameLocationInputs(a: Heartbeat, b: Heartbeat): boolean {
-  return geolocationAddress(a) === geolocationAddress(b) && a.latitude === b.latitude && a.longitude === b.longitude;
+  return publicAddress(a) === publicAddress(b) && a.latitude === b.latitude && a.longitude === b.longitude;
 }

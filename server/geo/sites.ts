@@ -1,6 +1,6 @@
 import { createNetworkMatcher, isValidCidr, type NetworkMatcher } from './networks.js';
 import type { Coverage } from './coverage.js';
-import type { CacheEntry, CacheLocation } from '../registry/types.js';
+import type { CacheEntry, CacheLocation } from '../model/cache.js';
 
 /** Which site each cache belongs to and which networks each site serves, for one registry snapshot. */
 export interface SiteIndex {

@@ -5,7 +5,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { GeoIp } from '../geo/geoip.js';
 import { locateCache, sameLocationInputs } from '../geo/cache-location.js';
 import type { Metrics } from '../metrics.js';
-import type { CacheEntry, Registry } from '../registry/types.js';
+import type { Registry } from '../registry/types.js';
+import type { CacheEntry } from '../model/cache.js';
 import type { HeartbeatAdmission } from './admission.js';
 
 export type IngestResult =

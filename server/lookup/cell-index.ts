@@ -1,6 +1,5 @@
 import { cacheCost, type RankWeights } from './rank.js';
-import type { CacheEntry } from '../registry/types.js';
-import { isVerified, verificationAllows } from '../verification/policy.js';
+import { effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type CacheEntry } from '../model/cache.js';
 
 /**
  * The registry's view laid out in flat typed arrays, built once per view (the registry hands out the
@@ -109,22 +108,21 @@ export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWe
 
 function entryFlags(e: CacheEntry, defaultMaxLoad: number): number {
   const hb = e.heartbeat;
-  const maxLoad = hb.maxLoad ?? defaultMaxLoad;
   let f = 0;
-  if (hb.status !== 'leaving') f |= FLAG.LIVE;
+  if (!isLeaving(hb)) f |= FLAG.LIVE;
   if (isVerified(e)) f |= FLAG.VERIFIED;
-  if (hb.upstream === 'both' || hb.upstream === 'cvmfs') f |= FLAG.CVMFS;
-  if (hb.upstream === 'both' || hb.upstream === 'frontier') f |= FLAG.FRONTIER;
+  if (servesUpstream(hb, 'cvmfs')) f |= FLAG.CVMFS;
+  if (servesUpstream(hb, 'frontier')) f |= FLAG.FRONTIER;
   f |= hb.cacheType === 'varnish' ? FLAG.VARNISH : FLAG.SQUID;
   if (hb.access === 'global' && verificationAllows(e, false)) f |= FLAG.OPEN;
-  if (hb.status === 'failing' || hb.load >= maxLoad) f |= FLAG.DEGRADED;
+  if (isDegraded(hb, defaultMaxLoad)) f |= FLAG.DEGRADED;
   if (e.unit) f |= FLAG.LOCATED;
   return f;
 }
 
 function entryLoadCost(e: CacheEntry, weights: RankWeights, defaultMaxLoad: number): number {
   const hb = e.heartbeat;
-  return cacheCost({ distanceKm: null, load: hb.load, maxLoad: hb.maxLoad ?? defaultMaxLoad }, weights);
+  return cacheCost({ distanceKm: null, load: hb.load, maxLoad: effectiveMaxLoad(hb, defaultMaxLoad) }, weights);
 }
 
 /** A cell's load-cost step of a cache; loads over max_load (cost ≥ 1) all go in the last step. */

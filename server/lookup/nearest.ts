@@ -5,8 +5,8 @@ import { cacheCost, createCostCutoff, rankCaches, type RankWeights } from './ran
 import type { GeoIp, GeoRecord } from '../geo/geoip.js';
 import { createLocality, type Locality, type SiteIndex } from '../geo/sites.js';
 import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, updateLookupIndex, type LookupIndex } from './cell-index.js';
-import type { CacheEntry, Registry } from '../registry/types.js';
-import { isVerified, verificationAllows } from '../verification/policy.js';
+import type { Registry } from '../registry/types.js';
+import { addressForCaller, effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type CacheEntry } from '../model/cache.js';
 
 /** How the caller's position was found: `lat`/`lon` given, its site's caches, GeoIP on its address, or not at all. */
 export type LocatedBy = 'geoip' | 'query' | 'site' | 'unknown';
@@ -89,25 +89,24 @@ export function createLookupService(deps: LookupDeps): LookupService {
   const locality = deps.locality ?? createLocality({});
   const isDrained = deps.isDrained ?? (() => false);
 
-  const servesUpstream = (e: CacheEntry, upstream: LookupQuery['upstream']) =>
-    upstream === 'any' || e.heartbeat.upstream === 'both' || e.heartbeat.upstream === upstream;
+  const servesQuery = (e: CacheEntry, upstream: LookupQuery['upstream']) => upstream === 'any' || servesUpstream(e.heartbeat, upstream);
 
   /** The lookup's rules for one cache: the candidate it makes for this query, or null when it is not offered. */
   const consider = (e: CacheEntry, query: LookupQuery, unit: UnitVector | null, sites: SiteIndex, relaxed: boolean): Candidate | null => {
     const callerSites = query.caller.sites;
     const hb = e.heartbeat;
-    if (hb.status === 'leaving') return null;
+    if (isLeaving(hb)) return null;
     if (isDrained(e.id)) return null;
     if (query.verifiedOnly && !isVerified(e)) return null;
-    if (!servesUpstream(e, query.upstream)) return null;
+    if (!servesQuery(e, query.upstream)) return null;
     if (query.type !== 'any' && hb.cacheType !== query.type) return null;
     const site = callerSites.length > 0 || hb.access !== 'global' ? sites.siteOfCache(e) : null;
     const local = site !== null && callerSites.includes(site);
     if (hb.access !== 'global' && !local) return null;
     // A cache the server could not verify stays on offer inside its own site only.
     if (!verificationAllows(e, local)) return null;
-    const maxLoad = hb.maxLoad ?? options.defaultMaxLoad;
-    const degraded = hb.status === 'failing' || hb.load >= maxLoad;
+    const maxLoad = effectiveMaxLoad(hb, options.defaultMaxLoad);
+    const degraded = isDegraded(hb, options.defaultMaxLoad);
     if (degraded && !relaxed) return null;
     return {
       entry: e,
@@ -116,7 +115,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
       load: hb.load,
       maxLoad,
       hostname: hb.hostname,
-      host: hb.access === 'private' && local && hb.privateIp ? hb.privateIp : hb.hostname,
+      host: addressForCaller(hb, local),
       site,
       degraded,
     };

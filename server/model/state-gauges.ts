@@ -3,19 +3,8 @@ import type { Clock } from '../../shared/clock.js';
 import type { DrainList } from '../registry/drains.js';
 import type { GeoIp } from '../geo/geoip.js';
 import type { Metrics } from '../metrics.js';
-import type { CacheEntry, Registry } from '../registry/types.js';
-
-export const CACHE_STATES = ['ok', 'overloaded', 'failing', 'unverified', 'draining'] as const;
-export type CacheState = (typeof CACHE_STATES)[number];
-
-/** One state per cache, the most telling first: an operator's drain, then the server's check, then the agent's. */
-export function cacheState(e: CacheEntry, opts: { defaultMaxLoad: number; isDrained: (id: string) => boolean }): CacheState {
-  if (opts.isDrained(e.id)) return 'draining';
-  if (e.verification && !e.verification.ok) return 'unverified';
-  if (e.heartbeat.status === 'failing') return 'failing';
-  if (e.heartbeat.load >= (e.heartbeat.maxLoad ?? opts.defaultMaxLoad)) return 'overloaded';
-  return 'ok';
-}
+import type { Registry } from '../registry/types.js';
+import { OFFER_STATES, offerState, type OfferState } from './state.js';
 
 /** Gauges computed when Prometheus scrapes (no bookkeeping on the hot path): caches by state, GeoIP age. */
 export function registerStateGauges(
@@ -29,9 +18,9 @@ export function registerStateGauges(
     labelNames: ['state'] as const,
     registers: [metrics.registry],
     collect() {
-      const counts = Object.fromEntries(CACHE_STATES.map((s) => [s, 0])) as Record<CacheState, number>;
-      for (const e of registry.snapshot()) counts[cacheState(e, { defaultMaxLoad: deps.defaultMaxLoad, isDrained: drains.has })]++;
-      for (const s of CACHE_STATES) this.set({ state: s }, counts[s]);
+      const counts = Object.fromEntries(OFFER_STATES.map((s) => [s, 0])) as Record<OfferState, number>;
+      for (const e of registry.snapshot()) counts[offerState(e, deps.defaultMaxLoad, drains.has)]++;
+      for (const s of OFFER_STATES) this.set({ state: s }, counts[s]);
     },
   });
   new Gauge({

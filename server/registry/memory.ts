@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
-import type { CacheEntry, Registry, VerificationState } from './types.js';
+import type { Registry } from './types.js';
+import type { CacheEntry, VerificationState } from '../model/cache.js';
 
 /**
  * The default registry: a Map with TTL driven by the injected clock.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { toUnitVector } from '../geo/sphere.js';
 import { parseHeartbeat, toWire } from '../../shared/heartbeat.js';
 import { KeyIdSchema } from '../../shared/signing.js';
-import type { CacheEntry, CacheLocation, VerificationState } from './types.js';
+import type { CacheEntry, CacheLocation, VerificationState } from '../model/cache.js';
 
 /*
  * How a cache entry is stored in Redis and announced to the other replicas. Everything that comes back

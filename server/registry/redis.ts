@@ -4,7 +4,8 @@ import type { Logger } from '../../shared/logger.js';
 import { createMemoryRegistry } from './memory.js';
 import { decodeEntry, encodeData, encodeVerification, parseHashFields, parseRegistryEvent, type RegistryEvent, type StoredEntry } from './redis-codec.js';
 import { createRedisClients } from './redis-clients.js';
-import type { CacheEntry, Registry, RegistryHealth } from './types.js';
+import type { Registry, RegistryHealth } from './types.js';
+import type { CacheEntry } from '../model/cache.js';
 
 export interface RedisRegistryOptions {
   url: string;

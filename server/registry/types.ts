@@ -1,33 +1,4 @@
-import type { Heartbeat } from '../../shared/heartbeat.js';
-import type { UnitVector } from '../geo/sphere.js';
-import type { GeoRecord } from '../geo/geoip.js';
-
-export interface CacheLocation extends GeoRecord {
-  /** `declared`: coordinates from the heartbeat; `geoip`: looked up from the cache's address. */
-  source: 'declared' | 'geoip';
-}
-
-/** Result of the server's own check that a cache serves (see verification). */
-export interface VerificationState {
-  ok: boolean;
-  reason?: string | undefined;
-  checkedMs: number;
-}
-
-/** One advertised cache as the registry holds it. */
-export interface CacheEntry {
-  /** The agent's uuid. */
-  id: string;
-  heartbeat: Heartbeat;
-  location: CacheLocation | null;
-  /** Location as a unit vector, precomputed once for fast distance. */
-  unit: UnitVector | null;
-  createdMs: number;
-  lastActiveMs: number;
-  verification: VerificationState | null;
-  /** Key id whose signature the last heartbeat carried; null or absent: unsigned (signature mode off or permissive). */
-  signedBy?: string | null;
-}
+import type { CacheEntry, VerificationState } from '../model/cache.js';
 
 /** How the registry's backing store is doing (for `/readyz`). */
 export interface RegistryHealth {

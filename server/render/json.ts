@@ -1,6 +1,6 @@
 import { proxyUrl } from '../../shared/proxy-string.js';
 import type { Caller, RankedCache } from '../lookup/nearest.js';
-import type { CacheEntry } from '../registry/types.js';
+import type { CacheEntry } from '../model/cache.js';
 import { adminVerificationView, publicVerificationView } from '../verification/outcome.js';
 
 /** JSON shapes of the /api/v1 routes (snake_case, as the original's fields). */

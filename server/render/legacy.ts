@@ -2,7 +2,7 @@ import type { IpLiteral } from '../../shared/identity.js';
 import { addressField, hostField } from '../../shared/proxy-string.js';
 import { PyFloat, pyDumps, type PyValue } from './python-json.js';
 import type { RankedCache } from '../lookup/nearest.js';
-import type { CacheEntry } from '../registry/types.js';
+import { isVerified, publicAddress, type CacheEntry } from '../model/cache.js';
 
 /**
  * Entries of the original routes. Deployed original clients read this text with regular expressions
@@ -44,13 +44,13 @@ export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score'
   return {
     hostname: hostField(hb.hostname),
     squid_port: hb.cachePort,
-    public_ip: address(hb.publicIp ?? hb.externalIp),
+    public_ip: address(publicAddress(hb)),
     private_ip: address(hb.privateIp),
     external_ip: address(hb.externalIp),
     load: new PyFloat(hb.load),
     max_load: hb.maxLoad === null ? null : hb.maxLoad,
     distance: legacyDistance(ranked),
-    verified: hb.verified || entry.verification?.ok === true,
+    verified: isVerified(entry),
     global_access: hb.access === 'global',
     local: legacyLocal(ranked),
     cache_type: hb.cacheType,

@@ -2,7 +2,7 @@ import { LEGACY_HOLES, legacyDistance, legacyEntry, legacyLocal } from './legacy
 import type { RankedCache } from '../lookup/nearest.js';
 import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './template.js';
 import { pyDumps } from './python-json.js';
-import type { CacheEntry } from '../registry/types.js';
+import type { CacheEntry } from '../model/cache.js';
 import { RANKED_HOLES, rankedMeasures, rankedView } from './json.js';
 
 /**

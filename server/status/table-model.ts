@@ -1,20 +1,7 @@
 import { z } from 'zod';
-import type { CacheEntry } from '../registry/types.js';
+import { effectiveMaxLoad, verificationFailed, type CacheEntry } from '../model/cache.js';
+import { PAGE_STATES, pageState, type PageState } from '../model/state.js';
 import { verificationClass } from '../verification/outcome.js';
-
-/** How the page shows a cache: green, amber or red. */
-export type CacheState = 'verified' | 'unverified' | 'failing';
-export const CACHE_STATES = ['verified', 'unverified', 'failing'] as const satisfies readonly CacheState[];
-
-/**
- * Failing: the agent's self-check fails (or it is leaving) or the server's own check failed.
- * Verified: the server's check passed, or (without one) the agent says so. Else unverified.
- */
-export function cacheState(entry: CacheEntry): CacheState {
-  if (entry.heartbeat.status !== 'ok' || entry.verification?.ok === false) return 'failing';
-  if (entry.verification?.ok === true || entry.heartbeat.verified) return 'verified';
-  return 'unverified';
-}
 
 export const SORT_KEYS = ['hostname', 'port', 'type', 'upstream', 'site', 'location', 'load', 'state', 'access', 'age'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -26,7 +13,7 @@ export const PAGE_SIZES = [25, 50, 100, 250] as const;
  */
 export const StatusQuerySchema = z.object({
   q: z.string().trim().max(100).catch(''),
-  state: z.enum(['all', ...CACHE_STATES]).catch('all'),
+  state: z.enum(['all', ...PAGE_STATES]).catch('all'),
   sort: z.enum(SORT_KEYS).catch('hostname'),
   dir: z.enum(['asc', 'desc']).catch('asc'),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
@@ -55,7 +42,7 @@ export interface StatusRow {
   load: number;
   /** The cache's max load, or the server's default when it reports none. */
   maxLoad: number;
-  state: CacheState;
+  state: PageState;
   /** Why it is failing, when known. */
   reason: string | null;
   access: string;
@@ -70,9 +57,9 @@ export interface StatusRow {
 export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: number, isDrained: (id: string) => boolean = () => false): StatusRow {
   const hb = entry.heartbeat;
   const l = entry.location;
-  const state = cacheState(entry);
+  const state = pageState(entry);
   // The server's check shows as its coarse class only (its detail is for the admin routes: outcome.ts).
-  const verification = entry.verification?.ok === false ? `verification: ${verificationClass(entry.verification)}` : null;
+  const verification = verificationFailed(entry) ? `verification: ${verificationClass(entry.verification)}` : null;
   const reason = state === 'failing' ? (verification ?? hb.statusReason ?? hb.status) : null;
   const searchText = [hb.hostname, hb.site, l?.city, l?.countryCode, l?.countryName, hb.publicIp, hb.externalIp, hb.privateIp]
     .filter(Boolean)
@@ -91,7 +78,7 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
     latitude: l?.latitude ?? null,
     longitude: l?.longitude ?? null,
     load: hb.load,
-    maxLoad: hb.maxLoad ?? defaultMaxLoad,
+    maxLoad: effectiveMaxLoad(hb, defaultMaxLoad),
     state,
     reason: reason ?? null,
     access: hb.access,
@@ -105,7 +92,7 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
 // One collator for every text column: far faster than String#localeCompare over 5,000 rows; numeric so
 // squid2 sorts before squid10.
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-const STATE_ORDER: Record<CacheState, number> = { verified: 0, unverified: 1, failing: 2 };
+const STATE_ORDER: Record<PageState, number> = { verified: 0, unverified: 1, failing: 2 };
 const text = (a: string | null, b: string | null) => collator.compare(a ?? '\uffff', b ?? '\uffff');
 
 /** Column comparators (ascending); ties fall back to hostname, then id, so pages never shuffle. */
@@ -147,7 +134,7 @@ export function selectPage(all: readonly StatusRow[], query: StatusQuery): Table
 }
 
 /** Counts for the page's header. */
-export function summarise(all: readonly StatusRow[]): Record<CacheState, number> & { total: number; load: number } {
+export function summarise(all: readonly StatusRow[]): Record<PageState, number> & { total: number; load: number } {
   const counts = { verified: 0, unverified: 0, failing: 0, total: all.length, load: 0 };
   for (const r of all) {
     counts[r.state] += 1;

@@ -1,5 +1,6 @@
 import { formatAge, formatLoad, formatPercent, formatPlace } from './format.js';
-import { CACHE_STATES, DEFAULT_QUERY, PAGE_SIZES, type SortKey, type StatusQuery, type StatusRow, type TablePage } from './table-model.js';
+import { PAGE_STATES } from '../model/state.js';
+import { DEFAULT_QUERY, PAGE_SIZES, type SortKey, type StatusQuery, type StatusRow, type TablePage } from './table-model.js';
 
 /** `/?…` for the query with some fields changed; defaults are left out so links stay short. */
 export function hrefFor(query: StatusQuery, change: Partial<StatusQuery> = {}): string {
@@ -154,7 +155,7 @@ export function FilterForm(props: { query: StatusQuery }) {
       <label>
         State{' '}
         <select name="state">
-          {['all', ...CACHE_STATES].map((s) => (
+          {['all', ...PAGE_STATES].map((s) => (
             <option value={s} selected={query.state === s}>
               {s}
             </option>

@@ -1,4 +1,4 @@
-import type { VerificationState } from '../registry/types.js';
+import type { VerificationState } from '../model/cache.js';
 
 /**
  * What the world may learn of a verification: pass/fail and one of these classes. The detail (which

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { addressClass, isPublicAddress, parseIpLiteral, type IpLiteral, type Port, type ProxyHost } from '../../shared/identity.js';
 import { createNetworkMatcher, type NetworkMatcher } from '../geo/networks.js';
 import type { Coverage } from '../geo/coverage.js';
-import type { CacheEntry } from '../registry/types.js';
+import type { CacheEntry } from '../model/cache.js';
 import { verificationTarget } from './policy.js';
 
 /** The address a name resolves to, or null when it does not resolve. */

@@ -3,7 +3,7 @@ import { addressField, hostField } from '../../../shared/proxy-string.js';
 import type { ServerDeps } from '../deps.js';
 import { CachesQuerySchema } from '../api-schemas.js';
 import { parseInput } from '../parse.js';
-import type { CacheEntry } from '../../registry/types.js';
+import { publicAddress, verificationAllows, type CacheEntry } from '../../model/cache.js';
 
 /** WLCG WPAD assumes port 3128 for every Shoal squid it reads, so only those are exported. */
 const WLCG_WPAD_PORT = 3128;
@@ -22,7 +22,7 @@ export interface WlcgWpadEntry {
  */
 export function wlcgWpadEntry(e: CacheEntry): WlcgWpadEntry | null {
   const hb = e.heartbeat;
-  const publicIp = hb.publicIp ?? hb.externalIp;
+  const publicIp = publicAddress(hb);
   if (!publicIp || hb.cachePort !== WLCG_WPAD_PORT || hb.access !== 'global' || hb.status !== 'ok') return null;
   const out: WlcgWpadEntry = { public_ip: addressField(publicIp) };
   if (hb.privateIp) out.private_ip = addressField(hb.privateIp);
@@ -53,7 +53,7 @@ export function createExportRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
   app.get('/wlcg-wpad', (c) => {
     parseInput(CachesQuerySchema, c.req.query(), 'query'); // it takes none: any parameter is a 400
-    const out = wlcgWpadExport(deps.registry.snapshot(), (e) => !deps.drains.has(e.id) && e.verification?.ok !== false);
+    const out = wlcgWpadExport(deps.registry.snapshot(), (e) => !deps.drains.has(e.id) && verificationAllows(e, false));
     c.header('Cache-Control', 'public, max-age=60');
     return c.json(out);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
 import { createLocality } from '../../../server/geo/sites.js';
-import type { CacheEntry, CacheLocation } from '../../../server/registry/types.js';
+import type { CacheEntry, CacheLocation } from '../../../server/model/cache.js';
 
 function entry(fields: Record<string, unknown>, location: Partial<CacheLocation> | null = null): CacheEntry {
   const parsed = parseHeartbeat({ uuid: String(fields.hostname), cache_port: 3128, timestamp: 1, ...fields });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../support/clock.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry, SeqClaim } from '../../../server/registry/types.js';
+import type { SeqClaim } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { capacityRefusal, createRateLimiter, sizeRefusal } from '../../../server/ingest/limits.js';
 import { createMemoryReplayGuard, createSharedReplayGuard } from '../../../server/ingest/replay.js';
 

@@ -3,7 +3,7 @@ import { toUnitVector } from '../../../server/geo/sphere.js';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createSeededRandom } from '../../../bench/random.js';
 import { buildLookupIndex, updateLookupIndex, type LookupIndex } from '../../../server/lookup/cell-index.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { host, port } from '../../support/identity.js';
 
 const weights = { distanceWeight: 0.5, loadExponent: 1 };

@@ -6,7 +6,7 @@ import { createCostCutoff, rankCaches } from '../../../server/lookup/rank.js';
 import type { GeoIp } from '../../../server/geo/geoip.js';
 import { createLookupService, type LookupQuery } from '../../../server/lookup/nearest.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { createSeededRandom as createRandom } from '../../../bench/random.js';
 import { host, port } from '../../support/identity.js';
 

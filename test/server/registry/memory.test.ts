@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../support/clock.js';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { createSeededRandom as createRandom } from '../../../bench/random.js';
 import { host, port } from '../../support/identity.js';
 

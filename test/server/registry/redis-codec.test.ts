@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyEntry } from '../../../server/render/legacy.js';
 import { decodeEntry, encodeData, parseHashFields, parseRegistryEvent, type StoredEntry } from '../../../server/registry/redis-codec.js';
 import { createRedisRegistry } from '../../../server/registry/redis.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { cacheView } from '../../../server/render/json.js';
 import { systemClock } from '../../../shared/clock.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';

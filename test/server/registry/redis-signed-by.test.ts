@@ -5,7 +5,7 @@ import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { decodeEntry, encodeData, parseHashFields } from '../../../server/registry/redis-codec.js';
 import { createRedisRegistry, type RedisRegistry } from '../../../server/registry/redis.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../../support/redis.js';
 import { originalHeartbeat, waitFor } from '../../support/server.js';
 import { REDIS_URL, redisAvailable } from '../../support/services.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { legacyEntry, plainText } from '../../../server/render/legacy.js';
 import { pyDumps } from '../../../server/render/python-json.js';
-import type { CacheEntry, CacheLocation } from '../../../server/registry/types.js';
+import type { CacheEntry, CacheLocation } from '../../../server/model/cache.js';
 import { createViewCache } from '../../../server/render/view-cache.js';
 import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import type { IpLiteral, ProxyHost } from '../../../shared/identity.js';

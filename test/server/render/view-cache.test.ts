@@ -4,7 +4,7 @@ import { legacyBody, legacyBodyText, legacyEntry } from '../../../server/render/
 import type { RankedCache } from '../../../server/lookup/nearest.js';
 import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS } from '../../../server/render/template.js';
 import { PyFloat, pyDumps, type PyValue } from '../../../server/render/python-json.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { createViewCache } from '../../../server/render/view-cache.js';
 import { rankedView } from '../../../server/render/json.js';
 import type { ManualClock } from '../../support/clock.js';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
-import type { CacheEntry, VerificationState } from '../../../server/registry/types.js';
+import type { CacheEntry, VerificationState } from '../../../server/model/cache.js';
 import { formatAge, formatLoad, formatPlace } from '../../../server/status/format.js';
 import { densityScale, markerRadius } from '../../../server/status/map-view.js';
 import { hrefFor } from '../../../server/status/table-view.js';
-import { DEFAULT_QUERY, StatusQuerySchema, cacheState, selectPage, summarise, toStatusRow, type StatusQuery } from '../../../server/status/table-model.js';
+import { pageState } from '../../../server/model/state.js';
+import { DEFAULT_QUERY, StatusQuerySchema, selectPage, summarise, toStatusRow, type StatusQuery } from '../../../server/status/table-model.js';
 import { host, port } from '../../support/identity.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -38,7 +39,7 @@ function entry(i: number, hb: Partial<Heartbeat> = {}, verification: Verificatio
 const query = (q: Partial<StatusQuery> = {}): StatusQuery => ({ ...DEFAULT_QUERY, ...q });
 const rows = (n: number) => Array.from({ length: n }, (_, i) => toStatusRow(entry(i), NOW, 122_000));
 
-describe('cacheState', () => {
+describe('pageState', () => {
   it.each([
     ['the agent reports nothing special', {}, null, 'unverified'],
     ['the agent says verified', { verified: true }, null, 'verified'],
@@ -46,7 +47,7 @@ describe('cacheState', () => {
     ['the server check failed, though the agent says verified', { verified: true }, { ok: false, reason: 'timeout', checkedMs: NOW }, 'failing'],
     ['the agent reports its self-check failing', { status: 'failing' as const, verified: true }, null, 'failing'],
   ] as const)('%s → %s', (_why, hb, verification, expected) => {
-    expect(cacheState(entry(1, hb, verification))).toBe(expected);
+    expect(pageState(entry(1, hb, verification))).toBe(expected);
   });
 
   it('gives the failure reason, from the server check first', () => {

@@ -8,9 +8,9 @@ import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { parseIpLiteral, type IpLiteral } from '../../../shared/identity.js';
 import { createNetworkMatcher } from '../../../server/geo/networks.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
 import { verificationClass } from '../../../server/verification/outcome.js';
-import { verificationAllows } from '../../../server/verification/policy.js';
+import { verificationAllows } from '../../../server/model/cache.js';
 import { createVerifier } from '../../../server/verification/verifier.js';
 import { originalHeartbeat } from '../../support/server.js';
 

@@ -4,8 +4,8 @@ import type { ProbeResult, ProxyTarget } from '../../../shared/cvmfs-probe.js';
 import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/registry/types.js';
-import { verificationAllows } from '../../../server/verification/policy.js';
+import type { CacheEntry } from '../../../server/model/cache.js';
+import { verificationAllows } from '../../../server/model/cache.js';
 import { createVerifier } from '../../../server/verification/verifier.js';
 import { originalHeartbeat } from '../../support/server.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wlcgWpadExport } from '../../../../server/http/routes/export.js';
-import type { CacheEntry } from '../../../../server/registry/types.js';
+import type { CacheEntry } from '../../../../server/model/cache.js';
 import { parseHeartbeat } from '../../../../shared/heartbeat.js';
 import type { IpLiteral, ProxyHost } from '../../../../shared/identity.js';
 import { ProxyMemberError } from '../../../../shared/proxy-string.js';

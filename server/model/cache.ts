@@ -1,0 +1,97 @@
+import type { Heartbeat } from '../../shared/heartbeat.js';
+import type { IpLiteral, ProxyHost } from '../../shared/identity.js';
+import type { GeoRecord } from '../geo/geoip.js';
+import type { UnitVector } from '../geo/sphere.js';
+
+/**
+ * What a listed cache is, and every rule a reader applies to one. Each rule is written here once and
+ * called everywhere else (lookup, cell index, renderers, status page, gauges, verifier, export): two
+ * files that each compute one disagree one day. The rules are tiny pure functions, called on the
+ * lookup's hot path; they allocate nothing. Rules about what the agent said take its heartbeat (some run
+ * at ingest, before there is an entry); rules that also weigh the server's own check take the entry.
+ */
+
+export interface CacheLocation extends GeoRecord {
+  /** `declared`: coordinates from the heartbeat; `geoip`: looked up from the cache's address. */
+  source: 'declared' | 'geoip';
+}
+
+/** Result of the server's own check that a cache serves (see verification). */
+export interface VerificationState {
+  ok: boolean;
+  reason?: string | undefined;
+  checkedMs: number;
+}
+
+/** One advertised cache as the registry holds it. */
+export interface CacheEntry {
+  /** The agent's uuid. */
+  id: string;
+  heartbeat: Heartbeat;
+  location: CacheLocation | null;
+  /** Location as a unit vector, precomputed once for fast distance. */
+  unit: UnitVector | null;
+  createdMs: number;
+  lastActiveMs: number;
+  verification: VerificationState | null;
+  /** Key id whose signature the last heartbeat carried; null or absent: unsigned (signature mode off or permissive). */
+  signedBy?: string | null;
+}
+
+/**
+ * The address the world reaches a cache at: its public address, else its NAT (external) one, as the
+ * original. GeoIP locates the cache by it, the server probes it there, and the original routes'
+ * `public_ip` and the WLCG WPAD export show it.
+ */
+export function publicAddress(hb: Heartbeat): IpLiteral | undefined {
+  return hb.publicIp ?? hb.externalIp;
+}
+
+/** The address a caller is given: a `private` cache's private address to a caller in its own site, else its hostname. */
+export function addressForCaller(hb: Heartbeat, callerInSite: boolean): ProxyHost {
+  return hb.access === 'private' && callerInSite && hb.privateIp ? hb.privateIp : hb.hostname;
+}
+
+/** The max load (kB/s) a cache is ranked against: its own, or the server's default when it sent none (or a non-positive one). */
+export function effectiveMaxLoad(hb: Heartbeat, defaultMaxLoad: number): number {
+  return hb.maxLoad ?? defaultMaxLoad;
+}
+
+/** At or over its effective max load. */
+export function isOverloaded(hb: Heartbeat, defaultMaxLoad: number): boolean {
+  return hb.load >= effectiveMaxLoad(hb, defaultMaxLoad);
+}
+
+/** Failing its agent's self-check, or overloaded: offered only when nothing else is left (and then marked so). */
+export function isDegraded(hb: Heartbeat, defaultMaxLoad: number): boolean {
+  return hb.status === 'failing' || isOverloaded(hb, defaultMaxLoad);
+}
+
+/** The agent said goodbye: never offered. */
+export function isLeaving(hb: Heartbeat): boolean {
+  return hb.status === 'leaving';
+}
+
+/** Serves this upstream (a `both` cache serves either). */
+export function servesUpstream(hb: Heartbeat, upstream: 'cvmfs' | 'frontier'): boolean {
+  return hb.upstream === 'both' || hb.upstream === upstream;
+}
+
+/** Verified as the original meant it: the agent says so, or the server checked it and it served. */
+export function isVerified(entry: CacheEntry): boolean {
+  return entry.heartbeat.verified || entry.verification?.ok === true;
+}
+
+/** The server checked the cache and it did not serve. Not checked yet is not failed. */
+export function verificationFailed(entry: CacheEntry): entry is CacheEntry & { verification: VerificationState } {
+  return entry.verification?.ok === false;
+}
+
+/**
+ * Whether the server's own verification lets a cache be offered. A cache that failed it stays on offer
+ * to callers in its own site only (the site's network may reach it when the server cannot); one not
+ * checked yet is offered, so a new cache is useful at once.
+ */
+export function verificationAllows(entry: CacheEntry, callerInSite: boolean): boolean {
+  return callerInSite || !verificationFailed(entry);
+}
