@@ -72,7 +72,7 @@ for (const name of names as Program[]) {
   const asRoot = name === 'client';
   for (const path of [node, script]) {
     const why = unreachable(path, asRoot);
-    if (why) warnings.push(`${spec.units[0]} cannot run ${path}: ${why}. Install node and the package outside home directories (npm install -g shoal-<version>.tgz).`);
+    if (why) warnings.push(`${spec.units[0]} cannot run ${path}: ${why}. Put node and the package where the service can read them (npm install -g shoal-<version>.tgz does).`);
   }
   const config = opts.config ?? spec.configCandidates.find((path) => existsSync(path)) ?? null;
   if (config === null) warnings.push(`${spec.units[0]}: no config file found; write ${spec.configCandidates[0]} (or keep the original ${spec.configCandidates[1]}) and run this again`);
