@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
 import { createLocality } from '../../../server/geo/sites.js';
 import type { CacheEntry, CacheLocation } from '../../../server/model/cache.js';
+import { cacheEntry, cacheLocation, parsedHeartbeat } from '../../support/cache-entry.js';
 
 function entry(fields: Record<string, unknown>, location: Partial<CacheLocation> | null = null): CacheEntry {
-  const parsed = parseHeartbeat({ uuid: String(fields.hostname), cache_port: 3128, timestamp: 1, ...fields });
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const hb: Heartbeat = parsed.heartbeat;
-  const loc = location ? ({ city: null, regionCode: null, countryCode: null, countryName: null, continent: null, timeZone: null, postalCode: null, metroCode: null, latitude: 0, longitude: 0, source: 'geoip', ...location } as CacheLocation) : null;
-  return { id: hb.uuid, heartbeat: hb, location: loc, unit: null, createdMs: 0, lastActiveMs: 0, verification: null };
+  const hb = parsedHeartbeat({ uuid: String(fields.hostname), cache_port: 3128, timestamp: 1, ...fields });
+  // Only the fields a test gives; the rest empty, at 0,0.
+  const nowhere = { city: null, regionCode: null, countryCode: null, countryName: null, continent: null, timeZone: null, postalCode: null, metroCode: null, latitude: 0, longitude: 0 };
+  return cacheEntry(hb, { location: location && cacheLocation({ ...nowhere, ...location }) });
 }
 
 describe('site index', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
 import { hostnameAllowed, KeyringError, loadKeyringFile, parseHostnamePattern, parseKeyring, type HostnamePattern } from '../../../server/ingest/keyring.js';
 import { makeTempDir } from '../../support/temp.js';
+import { parsedHeartbeat } from '../../support/cache-entry.js';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
 
@@ -21,9 +22,7 @@ const keyring = parseKeyring({
 });
 
 function hb(overrides: Record<string, unknown>): Heartbeat {
-  const parsed = parseHeartbeat({ uuid: 'a1', hostname: 'squid.uvic.ca', cache_port: 3128, timestamp: 1, ...overrides });
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.heartbeat;
+  return parsedHeartbeat({ uuid: 'a1', hostname: 'squid.uvic.ca', cache_port: 3128, timestamp: 1, ...overrides });
 }
 
 describe('keyring authorisation', () => {

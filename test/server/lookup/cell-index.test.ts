@@ -5,6 +5,7 @@ import { createSeededRandom } from '../../../bench/random.js';
 import { buildLookupIndex, updateLookupIndex, type LookupIndex } from '../../../server/lookup/cell-index.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { host, port } from '../../support/identity.js';
+import { cacheEntry } from '../../support/cache-entry.js';
 
 const weights = { distanceWeight: 0.5, loadExponent: 1 };
 const DEFAULT_MAX_LOAD = 100_000;
@@ -33,7 +34,7 @@ function cache(i: number, random: () => number, changes: Partial<Heartbeat> = {}
   };
   const [latitude, longitude] = PLACES[place] as readonly [number, number];
   const unit = located ? toUnitVector({ latitude, longitude }) : null;
-  return { id: hb.uuid, heartbeat: hb, location: null, unit, createdMs: 0, lastActiveMs: 0, verification: i % 31 === 0 ? { ok: false, checkedMs: 0 } : null };
+  return cacheEntry(hb, { unit, verification: i % 31 === 0 ? { ok: false, checkedMs: 0 } : null });
 }
 
 /** Every array of an index as plain numbers, for comparing two indexes field by field. */

@@ -9,6 +9,7 @@ import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { createSeededRandom as createRandom } from '../../../bench/random.js';
 import { host, port } from '../../support/identity.js';
+import { cacheEntry } from '../../support/cache-entry.js';
 
 
 const noGeoIp: GeoIp = { lookup: () => null, builtAt: () => 0, path: () => '' };
@@ -43,8 +44,8 @@ async function world(n: number, seed: number, clustered = false) {
     };
     const location = { latitude, longitude, city: null, regionCode: null, countryCode: null, countryName: null, continent: null, timeZone: null, postalCode: null, metroCode: null, source: 'declared' as const };
     const unlocated = i % 19 === 0;
-    const entry: CacheEntry = { id: hb.uuid, heartbeat: hb, location: unlocated ? null : location, unit: unlocated ? null : toUnitVector(location), createdMs: 0, lastActiveMs: clock.now(), verification: i % 31 === 0 ? { ok: false, checkedMs: 0 } : i % 37 === 0 ? { ok: true, checkedMs: 0 } : null };
-    await registry.put(entry);
+    const verification = i % 31 === 0 ? { ok: false, checkedMs: 0 } : i % 37 === 0 ? { ok: true, checkedMs: 0 } : null;
+    await registry.put(cacheEntry(hb, { location: unlocated ? null : location, unit: unlocated ? null : toUnitVector(location), lastActiveMs: clock.now(), verification }));
   }
   return { registry, random };
 }

@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../support/clock.js';
-import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { createSeededRandom as createRandom } from '../../../bench/random.js';
-import { host, port } from '../../support/identity.js';
+import { host } from '../../support/identity.js';
+import { cacheEntry, heartbeat } from '../../support/cache-entry.js';
 
 
 const TTL_MS = 10_000;
 
 function entry(id: string, lastActiveMs: number, load = 0): CacheEntry {
-  const heartbeat: Heartbeat = {
-    uuid: id,
-    hostname: host(`${id}.test`),
-    cachePort: port(3128),
-    cacheType: 'squid',
-    upstream: 'both',
-    verified: false,
-    maxLoad: null,
-    load,
-    timestamp: lastActiveMs / 1000,
-    access: 'global',
-    status: 'ok',
-  };
-  return { id, heartbeat, location: null, unit: null, createdMs: lastActiveMs, lastActiveMs, verification: null };
+  return cacheEntry(heartbeat({ uuid: id, hostname: host(`${id}.test`), maxLoad: null, load, timestamp: lastActiveMs / 1000 }), { createdMs: lastActiveMs, lastActiveMs });
 }
 
 describe('memory registry view', () => {

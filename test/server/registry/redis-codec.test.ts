@@ -8,11 +8,11 @@ import { createRedisRegistry } from '../../../server/registry/redis.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { cacheView } from '../../../server/render/json.js';
 import { systemClock } from '../../../shared/clock.js';
-import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { parseIpLiteral, parsePort, parseProxyHost } from '../../../shared/identity.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../../support/redis.js';
 import { originalHeartbeat, waitFor } from '../../support/server.js';
 import { REDIS_URL, redisAvailable } from '../../support/services.js';
+import { cacheEntry, cacheLocation, parsedHeartbeat } from '../../support/cache-entry.js';
 
 /**
  * What comes back from Redis was written by another process, maybe another version of Shoal that took
@@ -36,29 +36,15 @@ const STALE_HEARTBEATS: [string, Record<string, unknown>][] = [
   ['port 65536', { cache_port: '65536' }],
 ];
 
-const LOCATION = {
-  latitude: 48.46,
-  longitude: -123.31,
-  city: 'Victoria',
-  regionCode: 'BC',
-  countryCode: 'CA',
-  countryName: 'Canada',
-  continent: 'NA',
-  timeZone: 'America/Vancouver',
-  postalCode: null,
-  metroCode: null,
-  source: 'geoip' as const,
-};
+const LOCATION = cacheLocation();
 
 function stored(heartbeat: Record<string, unknown>): StoredEntry {
   return { data: { heartbeat, location: LOCATION, signed_by: null }, active: 1, created: 1, verification: null };
 }
 
 function goodEntry(fields: Record<string, unknown> = {}): CacheEntry {
-  const parsed = parseHeartbeat(originalHeartbeat(fields));
-  if (!parsed.ok) throw new Error(parsed.reason);
   const now = systemClock.now();
-  return { id: parsed.heartbeat.uuid, heartbeat: parsed.heartbeat, location: LOCATION, unit: null, createdMs: now, lastActiveMs: now, verification: null };
+  return cacheEntry(parsedHeartbeat(originalHeartbeat(fields)), { location: LOCATION, createdMs: now, lastActiveMs: now });
 }
 
 describe('entries read back from Redis', () => {

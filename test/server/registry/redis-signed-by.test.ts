@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
-import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { decodeEntry, encodeData, parseHashFields } from '../../../server/registry/redis-codec.js';
 import { createRedisRegistry, type RedisRegistry } from '../../../server/registry/redis.js';
@@ -9,14 +8,13 @@ import type { CacheEntry } from '../../../server/model/cache.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../../support/redis.js';
 import { originalHeartbeat, waitFor } from '../../support/server.js';
 import { REDIS_URL, redisAvailable } from '../../support/services.js';
+import { cacheEntry, parsedHeartbeat } from '../../support/cache-entry.js';
 
 const redis = await redisAvailable();
 
 function entry(signedBy: string | null): CacheEntry {
-  const parsed = parseHeartbeat(originalHeartbeat());
-  if (!parsed.ok) throw new Error(parsed.reason);
   const now = systemClock.now();
-  return { id: parsed.heartbeat.uuid, heartbeat: parsed.heartbeat, location: null, unit: null, createdMs: now, lastActiveMs: now, verification: null, signedBy };
+  return cacheEntry(parsedHeartbeat(originalHeartbeat()), { createdMs: now, lastActiveMs: now, signedBy });
 }
 
 describe('Redis codec: the signing key of a cache', () => {

@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { toUnitVector } from '../../../server/geo/sphere.js';
-import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { createRedisRegistry, type RedisRegistry } from '../../../server/registry/redis.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
@@ -10,36 +9,14 @@ import { clientIds, deleteKeys, killClients, redisAddress, testRedis, uniquePref
 import { originalHeartbeat, waitFor } from '../../support/server.js';
 import { REDIS_URL, redisAvailable } from '../../support/services.js';
 import { startTcpProxy } from '../../support/tcp-proxy.js';
+import { cacheEntry, cacheLocation, parsedHeartbeat } from '../../support/cache-entry.js';
 
 const redis = await redisAvailable();
 
 function entry(overrides: Partial<CacheEntry> = {}, hb: Record<string, unknown> = {}): CacheEntry {
-  const parsed = parseHeartbeat(originalHeartbeat(hb));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const location = {
-    latitude: 48.46,
-    longitude: -123.31,
-    city: 'Victoria',
-    regionCode: 'BC',
-    countryCode: 'CA',
-    countryName: 'Canada',
-    continent: 'NA',
-    timeZone: 'America/Vancouver',
-    postalCode: null,
-    metroCode: null,
-    source: 'geoip' as const,
-  };
+  const location = cacheLocation();
   const now = systemClock.now();
-  return {
-    id: parsed.heartbeat.uuid,
-    heartbeat: parsed.heartbeat,
-    location,
-    unit: toUnitVector(location),
-    createdMs: now,
-    lastActiveMs: now,
-    verification: null,
-    ...overrides,
-  };
+  return cacheEntry(parsedHeartbeat(originalHeartbeat(hb)), { location, unit: toUnitVector(location), createdMs: now, lastActiveMs: now, ...overrides });
 }
 
 describe.runIf(redis)('Redis registry (real Redis)', () => {

@@ -3,10 +3,10 @@ import { legacyEntry, plainText } from '../../../server/render/legacy.js';
 import { pyDumps } from '../../../server/render/python-json.js';
 import type { CacheEntry, CacheLocation } from '../../../server/model/cache.js';
 import { createViewCache } from '../../../server/render/view-cache.js';
-import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import type { IpLiteral, ProxyHost } from '../../../shared/identity.js';
 import { ProxyMemberError } from '../../../shared/proxy-string.js';
 import { originalHeartbeat } from '../../support/server.js';
+import { cacheEntry, cacheLocation, parsedHeartbeat } from '../../support/cache-entry.js';
 
 /** The original client's regex for a field: `"key": ([^,]+)[,|}]`. */
 const field = (text: string, key: string) => new RegExp(`"${key}": ([^,]+)[,|}]`).exec(text)?.[1];
@@ -14,23 +14,7 @@ const field = (text: string, key: string) => new RegExp(`"${key}": ([^,]+)[,|}]`
 const HOSTILE_TEXT = 'Vic,"toria\\\u0000\u001b\n\u2028\u2029}';
 
 function entry(fields: Record<string, unknown> = {}, location: Partial<CacheLocation> | null = null): CacheEntry {
-  const parsed = parseHeartbeat(originalHeartbeat(fields));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const full: CacheLocation | null = location && {
-    latitude: 48.46,
-    longitude: -123.31,
-    city: 'Victoria',
-    regionCode: 'BC',
-    countryCode: 'CA',
-    countryName: 'Canada',
-    continent: 'NA',
-    timeZone: 'America/Vancouver',
-    postalCode: null,
-    metroCode: null,
-    source: 'geoip',
-    ...location,
-  };
-  return { id: parsed.heartbeat.uuid, heartbeat: parsed.heartbeat, location: full, unit: null, createdMs: 0, lastActiveMs: 0, verification: null };
+  return cacheEntry(parsedHeartbeat(originalHeartbeat(fields)), { location: location && cacheLocation(location) });
 }
 
 describe('original routes: entries old clients regex-parse', () => {

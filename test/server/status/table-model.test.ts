@@ -7,33 +7,25 @@ import { hrefFor } from '../../../server/status/table-view.js';
 import { pageState } from '../../../server/model/state.js';
 import { DEFAULT_QUERY, StatusQuerySchema, selectPage, summarise, toStatusRow, type StatusQuery } from '../../../server/status/table-model.js';
 import { host, port } from '../../support/identity.js';
+import { cacheEntry, heartbeat } from '../../support/cache-entry.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 
 function entry(i: number, hb: Partial<Heartbeat> = {}, verification: VerificationState | null = null): CacheEntry {
-  return {
-    id: `id${String(i).padStart(5, '0')}`,
-    heartbeat: {
+  return cacheEntry(
+    heartbeat({
       uuid: `id${i}`,
       hostname: host(`squid${i}.site${i % 10}.test`),
       cachePort: port(3128 + (i % 3)),
       cacheType: i % 4 === 0 ? 'varnish' : 'squid',
-      upstream: 'both',
-      verified: false,
       maxLoad: 10_000,
       load: (i * 7919) % 10_000,
       timestamp: NOW / 1000,
-      access: 'global',
-      status: 'ok',
       site: `site${i % 10}`,
       ...hb,
-    },
-    location: null,
-    unit: null,
-    createdMs: NOW - 60_000,
-    lastActiveMs: NOW - (i % 120) * 1000,
-    verification,
-  };
+    }),
+    { id: `id${String(i).padStart(5, '0')}`, createdMs: NOW - 60_000, lastActiveMs: NOW - (i % 120) * 1000, verification },
+  );
 }
 
 const query = (q: Partial<StatusQuery> = {}): StatusQuery => ({ ...DEFAULT_QUERY, ...q });

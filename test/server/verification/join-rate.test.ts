@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createManualClock } from '../../support/clock.js';
 import type { ProbeResult, ProxyTarget } from '../../../shared/cvmfs-probe.js';
-import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/model/cache.js';
 import { createTokenBucket } from '../../../server/verification/token-bucket.js';
 import { createVerifier } from '../../../server/verification/verifier.js';
 import { originalHeartbeat } from '../../support/server.js';
+import { cacheEntry, parsedHeartbeat } from '../../support/cache-entry.js';
 
 const URLS = ['http://s1.test/cvmfs/atlas.cern.ch/.cvmfspublished'];
 
@@ -22,11 +21,8 @@ function setup(joinRate: number) {
   };
   const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 1000, concurrency: 8, joinRate }, probe });
   const add = async (id: string, publicIp: string, port = 3128) => {
-    const parsed = parseHeartbeat(originalHeartbeat({ uuid: id, public_ip: publicIp, cache_port: String(port) }));
-    if (!parsed.ok) throw new Error(parsed.reason);
-    const previous = registry.get(id);
-    const entry: CacheEntry = { id, heartbeat: parsed.heartbeat, location: null, unit: null, createdMs: clock.now(), lastActiveMs: clock.now(), verification: previous?.verification ?? null };
-    await registry.put(entry);
+    const hb = parsedHeartbeat(originalHeartbeat({ uuid: id, public_ip: publicIp, cache_port: String(port) }));
+    await registry.put(cacheEntry(hb, { createdMs: clock.now(), lastActiveMs: clock.now(), verification: registry.get(id)?.verification ?? null }));
   };
   return { clock, registry, verifier, probed, add };
 }

@@ -4,15 +4,14 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../support/clock.js';
 import { probeAny, type ProxyTarget } from '../../../shared/cvmfs-probe.js';
-import { parseHeartbeat } from '../../../shared/heartbeat.js';
 import { parseIpLiteral, type IpLiteral } from '../../../shared/identity.js';
 import { createNetworkMatcher } from '../../../server/geo/networks.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
-import type { CacheEntry } from '../../../server/model/cache.js';
 import { verificationClass } from '../../../server/verification/outcome.js';
 import { verificationAllows } from '../../../server/model/cache.js';
 import { createVerifier } from '../../../server/verification/verifier.js';
 import { originalHeartbeat } from '../../support/server.js';
+import { cacheEntry, parsedHeartbeat } from '../../support/cache-entry.js';
 
 /**
  * A loopback "cache" that counts every TCP connection made to it and answers like a good CVMFS proxy:
@@ -54,11 +53,9 @@ function setup(options: { coverage?: string[] } = {}) {
     },
   });
   const add = async (id: string, fields: Record<string, unknown>, signedBy: string | null = null) => {
-    const parsed = parseHeartbeat(originalHeartbeat({ uuid: id, cache_port: String(port), external_ip: null, private_ip: null, ...fields }));
-    if (!parsed.ok) throw new Error(parsed.reason);
+    const hb = parsedHeartbeat(originalHeartbeat({ uuid: id, cache_port: String(port), external_ip: null, private_ip: null, ...fields }));
     const now = clock.now();
-    const entry: CacheEntry = { id, heartbeat: parsed.heartbeat, location: null, unit: null, createdMs: now, lastActiveMs: now, verification: null, signedBy };
-    await registry.put(entry);
+    await registry.put(cacheEntry(hb, { createdMs: now, lastActiveMs: now, signedBy }));
   };
   return { clock, registry, verifier, probes, logs, add };
 }

@@ -1,24 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../support/clock.js';
 import type { ProbeResult, ProxyTarget } from '../../../shared/cvmfs-probe.js';
-import { parseHeartbeat, type Heartbeat } from '../../../shared/heartbeat.js';
+import type { Heartbeat } from '../../../shared/heartbeat.js';
 import { createSilentLogger } from '../../../shared/logger.js';
 import { createMemoryRegistry } from '../../../server/registry/memory.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { verificationAllows } from '../../../server/model/cache.js';
 import { createVerifier } from '../../../server/verification/verifier.js';
 import { originalHeartbeat } from '../../support/server.js';
+import { cacheEntry, parsedHeartbeat } from '../../support/cache-entry.js';
 
 const URLS = ['http://s1.test/cvmfs/atlas.cern.ch/.cvmfspublished'];
 
 /** A cache at a public address (the probe is a fake: nothing is connected to). */
 function heartbeat(id: string, port: number, extra: Record<string, unknown> = {}): Heartbeat {
-  const parsed = parseHeartbeat(originalHeartbeat({ uuid: id, cache_port: String(port), public_ip: '142.104.1.1', ...extra }));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.heartbeat;
+  return parsedHeartbeat(originalHeartbeat({ uuid: id, cache_port: String(port), public_ip: '142.104.1.1', ...extra }));
 }
 
-const entry = (hb: Heartbeat, nowMs: number): CacheEntry => ({ id: hb.uuid, heartbeat: hb, location: null, unit: null, createdMs: nowMs, lastActiveMs: nowMs, verification: null });
+const entry = (hb: Heartbeat, nowMs: number): CacheEntry => cacheEntry(hb, { createdMs: nowMs, lastActiveMs: nowMs });
 
 /** A probe whose answers the test releases one port at a time; records how many run at once. */
 function gatedProbe() {

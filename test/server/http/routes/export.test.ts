@@ -1,19 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wlcgWpadExport } from '../../../../server/http/routes/export.js';
 import type { CacheEntry } from '../../../../server/model/cache.js';
-import { parseHeartbeat } from '../../../../shared/heartbeat.js';
 import type { IpLiteral, ProxyHost } from '../../../../shared/identity.js';
 import { ProxyMemberError } from '../../../../shared/proxy-string.js';
 import { addCache, getJson, PLACES, startAppServer } from '../../../support/app.js';
 import { originalHeartbeat, type TestServer } from '../../../support/server.js';
+import { cacheEntry, parsedHeartbeat } from '../../../support/cache-entry.js';
 
 /** Names of Object.prototype's members (and the like) that are valid DNS names once case-folded. */
 const PROTOTYPE_NAMES = ['constructor', 'prototype', 'hasownproperty', 'tostring', 'valueof', 'isprototypeof', 'tolocalestring'];
 
 function entry(fields: Record<string, unknown>): CacheEntry {
-  const parsed = parseHeartbeat(originalHeartbeat({ public_ip: PLACES.victoria, ...fields }));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return { id: parsed.heartbeat.uuid, heartbeat: parsed.heartbeat, location: null, unit: null, createdMs: 0, lastActiveMs: 0, verification: null };
+  return cacheEntry(parsedHeartbeat(originalHeartbeat({ public_ip: PLACES.victoria, ...fields })));
 }
 
 describe('/api/v1/export/wlcg-wpad', () => {
