@@ -14,32 +14,10 @@ import {
   type CacheEntry,
   type VerificationState,
 } from '../../../server/model/cache.js';
-import { host, ip, port } from '../../support/identity.js';
+import { ip } from '../../support/identity.js';
+import { cacheEntry, heartbeat } from '../../support/cache-entry.js';
 
-const heartbeat = (hb: Partial<Heartbeat> = {}): Heartbeat => ({
-  uuid: 'u1',
-  hostname: host('squid.site.test'),
-  cachePort: port(3128),
-  cacheType: 'squid',
-  upstream: 'both',
-  verified: false,
-  maxLoad: 1000,
-  load: 10,
-  timestamp: 1,
-  access: 'global',
-  status: 'ok',
-  ...hb,
-});
-
-const entry = (hb: Partial<Heartbeat> = {}, verification: VerificationState | null = null): CacheEntry => ({
-  id: 'u1',
-  heartbeat: heartbeat(hb),
-  location: null,
-  unit: null,
-  createdMs: 0,
-  lastActiveMs: 0,
-  verification,
-});
+const entry = (hb: Partial<Heartbeat> = {}, verification: VerificationState | null = null): CacheEntry => cacheEntry(heartbeat(hb), { verification });
 
 const passed: VerificationState = { ok: true, checkedMs: 1 };
 const failed: VerificationState = { ok: false, reason: 'timeout', checkedMs: 1 };

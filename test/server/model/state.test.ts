@@ -2,30 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Heartbeat } from '../../../shared/heartbeat.js';
 import type { CacheEntry, VerificationState } from '../../../server/model/cache.js';
 import { OFFER_STATES, PAGE_STATES, offerState, pageState } from '../../../server/model/state.js';
-import { host, port } from '../../support/identity.js';
+import { cacheEntry, heartbeat } from '../../support/cache-entry.js';
 
-const entry = (hb: Partial<Heartbeat> = {}, verification: VerificationState | null = null): CacheEntry => ({
-  id: 'u1',
-  heartbeat: {
-    uuid: 'u1',
-    hostname: host('squid.site.test'),
-    cachePort: port(3128),
-    cacheType: 'squid',
-    upstream: 'both',
-    verified: false,
-    maxLoad: 1000,
-    load: 10,
-    timestamp: 1,
-    access: 'global',
-    status: 'ok',
-    ...hb,
-  },
-  location: null,
-  unit: null,
-  createdMs: 0,
-  lastActiveMs: 0,
-  verification,
-});
+const entry = (hb: Partial<Heartbeat> = {}, verification: VerificationState | null = null): CacheEntry => cacheEntry(heartbeat(hb), { verification });
 
 const failed: VerificationState = { ok: false, reason: 'timeout', checkedMs: 1 };
 const passed: VerificationState = { ok: true, checkedMs: 1 };
