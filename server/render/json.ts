@@ -1,9 +1,15 @@
+/**
+ * The JSON API's answers (snake_case, as the original's fields), ASCII only (ascii-json.ts). Used by
+ * `/api/v1/nearest` (`format=json`, the default), `/api/v1/caches` and the admin routes' cache views;
+ * a ranked cache's fixed part is serialised once per entry by view-cache.ts.
+ */
+
 import { proxyUrl } from '../../shared/proxy-string.js';
-import type { Caller, RankedCache } from '../lookup/nearest.js';
+import type { Caller, LookupResult, RankedCache } from '../lookup/nearest.js';
 import type { CacheEntry } from '../model/cache.js';
 import { adminVerificationView, publicVerificationView } from '../verification/outcome.js';
-
-/** JSON shapes of the /api/v1 routes (snake_case, as the original's fields). */
+import { asciiJson } from './ascii-json.js';
+import type { ViewCache } from './view-cache.js';
 
 export function locationView(entry: CacheEntry) {
   const l = entry.location;
@@ -65,8 +71,17 @@ export function rankedMeasures(r: RankedCache, nowMs: number) {
   };
 }
 
-/** `rankedMeasures` in the order `rankedView` writes them: the holes of its serialisation template. */
+/** `rankedMeasures` in the order `rankedView` writes them: the holes of its serialisation template (view-cache.ts). */
 export const RANKED_HOLES = ['last_heartbeat_age_s', 'distance_km', 'score', 'local'] as const;
+
+/** `JSON.stringify` of a measure (a number, a boolean or null), without its general machinery. */
+const jsonScalar = (v: number | boolean | null) => (typeof v === 'number' && !Number.isFinite(v) ? 'null' : String(v));
+
+/** The measures serialised, in `RANKED_HOLES` order: what fills a ranked template's holes. */
+export function rankedHoleValues(r: RankedCache, nowMs: number): string[] {
+  const m = rankedMeasures(r, nowMs);
+  return RANKED_HOLES.map((hole) => jsonScalar(m[hole]));
+}
 
 /**
  * What a ranked cache adds to (or changes in) `cacheView`: the measures, and the fields that depend on
@@ -103,4 +118,24 @@ export function callerView(caller: Caller) {
     country_code: caller.geo?.countryCode ?? null,
     site: caller.sites[0] ?? null,
   };
+}
+
+/** `/api/v1/caches`: every listed cache, in hostname order. */
+export function cacheListView(entries: readonly CacheEntry[], nowMs: number) {
+  const caches = [...entries].sort((a, b) => a.heartbeat.hostname.localeCompare(b.heartbeat.hostname));
+  return { count: caches.length, caches: caches.map((e) => cacheView(e, nowMs)) };
+}
+
+/**
+ * `/api/v1/nearest`'s body: `asciiJson(JSON.stringify({ caller, note, caches: caches.map(rankedView) }))`, each
+ * cache's fixed part serialised once (`views`). Joined, not concatenated: see fillTemplate.
+ */
+export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'appendRankedJson'>): string {
+  const out = [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(result.note)},"caches":[`)];
+  result.caches.forEach((r, i) => {
+    if (i > 0) out.push(',');
+    views.appendRankedJson(out, r, nowMs);
+  });
+  out.push(']}');
+  return out.join('');
 }

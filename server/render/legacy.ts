@@ -1,15 +1,18 @@
+/**
+ * The original Shoal's answers: `/nearest`, `/nearestverified`, `/nearestcvmfs`, `/nearestconditions`
+ * and `/all` (routes/legacy.ts), in Python's `json.dumps` form (python-json.ts). Deployed original
+ * clients read this text with regular expressions (`"key": ([^,]+)[,|}]`), so every key is present in
+ * every entry, in one order, and no string value may contain a comma. The names and addresses are typed
+ * (checked again by `hostField`/`addressField`); the rest is free text (GeoIP's names, or whatever another
+ * replica stored), written plain. Each entry's text is made once by view-cache.ts.
+ */
+
 import type { IpLiteral } from '../../shared/identity.js';
 import { addressField, hostField } from '../../shared/proxy-string.js';
-import { PyFloat, pyDumps, type PyValue } from './python-json.js';
 import type { RankedCache } from '../lookup/nearest.js';
 import { isVerified, publicAddress, type CacheEntry } from '../model/cache.js';
-
-/**
- * Entries of the original routes. Deployed original clients read this text with regular expressions
- * (`"key": ([^,]+)[,|}]`), so every key is present in every entry, in one order, and no string value
- * may contain a comma. The names and addresses are typed (checked again by `hostField`/`addressField`);
- * the rest is free text (GeoIP's names, or whatever another replica stored), written plain.
- */
+import { PyFloat, pyDumps, type PyValue } from './python-json.js';
+import type { ViewCache } from './view-cache.js';
 
 /** Free text with no comma (the regexes' delimiter), quote, backslash or control or line-separator character. */
 export const plainText = (s: string | null | undefined): string | null =>
@@ -34,9 +37,12 @@ function geoData(entry: CacheEntry): PyValue {
 }
 
 /** The fields of a legacy entry that depend on the lookup (the rest depends on the entry alone). */
-export const legacyDistance = (ranked: Pick<RankedCache, 'score'> | null): PyValue => (ranked ? new PyFloat(ranked.score) : null);
-export const legacyLocal = (ranked: Pick<RankedCache, 'local'> | null): boolean => (ranked ? ranked.local : false);
+const legacyDistance = (ranked: Pick<RankedCache, 'score'> | null): PyValue => (ranked ? new PyFloat(ranked.score) : null);
+const legacyLocal = (ranked: Pick<RankedCache, 'local'> | null): boolean => (ranked ? ranked.local : false);
+/** Those fields in the order `legacyEntry` writes them: the holes of its serialisation template (view-cache.ts). */
 export const LEGACY_HOLES = ['distance', 'local'] as const;
+/** Those fields serialised, in `LEGACY_HOLES` order: what fills a legacy template's holes. */
+export const legacyHoleValues = (ranked: Pick<RankedCache, 'score' | 'local'>): string[] => [pyDumps(legacyDistance(ranked)), pyDumps(legacyLocal(ranked))];
 
 /** One cache as the original server's jsonify wrote it; `distance` is the ranking cost, as it was there. */
 export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local'> | null): PyValue {
@@ -73,4 +79,14 @@ export function legacyBodyText(entries: readonly string[]): string {
   for (let i = 0; i < entries.length; i++) out.push(i === 0 ? '"0": ' : `, "${i}": `, entries[i] as string);
   out.push('}');
   return out.join('');
+}
+
+/** `/nearest`, `/nearestverified`, `/nearestcvmfs`, `/nearestconditions`: the ranked caches, each entry's text made once (`views`). */
+export function legacyNearestBody(caches: readonly RankedCache[], views: Pick<ViewCache, 'legacyPython'>): string {
+  return legacyBodyText(caches.map((r) => views.legacyPython(r)));
+}
+
+/** `/all`: every listed cache, outside any lookup, each entry's text made once (`views`). */
+export function legacyAllBody(entries: readonly CacheEntry[], views: Pick<ViewCache, 'legacyPythonUnranked'>): string {
+  return legacyBodyText(entries.map((e) => views.legacyPythonUnranked(e)));
 }

@@ -1,11 +1,16 @@
 /**
- * PAC (proxy auto-config) files. The original wrote `PROXY http://host:port;` and sent every URL to
- * every cache; PAC engines expect `PROXY host:port`, and a cache serving only CVMFS should not get
- * Frontier requests, so this writes the standard form and routes by the kind of URL. Pure.
+ * PAC (proxy auto-config) files: `/wpad.dat` and `/proxy.pac` (routes/pac.ts) and
+ * `/api/v1/nearest?format=pac` (routes/api.ts). The original wrote `PROXY http://host:port;` and sent
+ * every URL to every cache; PAC engines expect `PROXY host:port`, and a cache serving only CVMFS should
+ * not get Frontier requests, so this writes the standard form and routes by the kind of URL. Pure.
  */
 
 import type { Port, ProxyHost } from '../../shared/identity.js';
 import { pacMember } from '../../shared/proxy-string.js';
+import type { Caller, RankedCache } from '../lookup/nearest.js';
+import { asciiJson } from './ascii-json.js';
+
+export const PAC_CONTENT_TYPE = 'application/x-ns-proxy-autoconfig';
 
 export interface PacProxy {
   host: ProxyHost;
@@ -60,4 +65,21 @@ function FindProxyForURL(url, host) {
     return "DIRECT";
 }
 `;
+}
+
+/** A ranked cache as a PAC proxy: the address this caller was given, and the cache's port. */
+const pacProxyOf = (r: RankedCache): PacProxy => ({ host: r.host, port: r.entry.heartbeat.cachePort });
+
+/** The PAC file for one caller, from its ranked caches per upstream (lookup/by-upstream.ts). */
+export function pacFile(
+  lists: { cvmfs: readonly RankedCache[]; frontier: readonly RankedCache[] },
+  caller: Caller,
+  options: Pick<PacOptions, 'direct' | 'loadbalance'>,
+): string {
+  // The city as \uXXXX escapes where it is not ASCII: the whole file then takes Node's fast path (see ascii-json.ts).
+  const where = caller.locatedBy === 'unknown' ? 'location unknown' : `located by ${caller.locatedBy}${caller.geo?.city ? ` (${asciiJson(caller.geo.city)})` : ''}`;
+  return pacBody(
+    { cvmfs: lists.cvmfs.map(pacProxyOf), frontier: lists.frontier.map(pacProxyOf) },
+    { direct: options.direct, loadbalance: options.loadbalance, comment: `for ${caller.ip ?? 'an unknown address'}, ${where}` },
+  );
 }

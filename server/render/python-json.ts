@@ -3,6 +3,7 @@ import { asciiJson } from './ascii-json.js';
 /**
  * Serialises like Python's `json.dumps` with default separators (`", "` and `": "`) and
  * `ensure_ascii`: deployed original clients parse the legacy routes' text with regular expressions.
+ * The serialiser of legacy.ts (`/nearest`, `/nearestverified`, `/nearestcvmfs`, `/nearestconditions`, `/all`).
  */
 
 /** A number Python held as a float (printed `0.0`, not `0`). */

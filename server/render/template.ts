@@ -4,7 +4,8 @@ import { pyDumps, pyKey, type PyValue } from './python-json.js';
 /**
  * An object serialised once with holes for the fields that change per request: `parts` are the text
  * between the holes, so filling them costs a few string concatenations instead of building and
- * serialising the whole object again. Pure.
+ * serialising the whole object again. Pure. Used by view-cache.ts, for the ranked caches of
+ * `/api/v1/nearest` (JSON) and of the original's nearest routes (Python's form).
  */
 export interface ObjectTemplate {
   /** The field names of the holes, in the order they appear. */

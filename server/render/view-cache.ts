@@ -1,15 +1,19 @@
-import { LEGACY_HOLES, legacyDistance, legacyEntry, legacyLocal } from './legacy.js';
+import { parseHeartbeat } from '../../shared/heartbeat.js';
 import type { RankedCache } from '../lookup/nearest.js';
-import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './template.js';
-import { pyDumps } from './python-json.js';
 import type { CacheEntry } from '../model/cache.js';
-import { RANKED_HOLES, rankedMeasures, rankedView } from './json.js';
+import { asciiJson } from './ascii-json.js';
+import { RANKED_HOLES, rankedHoleValues, rankedView } from './json.js';
+import { LEGACY_HOLES, legacyEntry, legacyHoleValues } from './legacy.js';
+import { pyDumps } from './python-json.js';
+import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './template.js';
 
 /**
  * Serialised views of ranked caches, with everything that depends on the entry alone serialised once per
- * entry. Keyed on the entry object: the registry never changes an entry, it puts a new object in its
- * place on every heartbeat or verification, so an entry's text can never go stale, and a WeakMap lets
- * it go with the entry.
+ * entry: the caches of `/api/v1/nearest` (json.ts) and of the original's routes (legacy.ts), one view
+ * cache per route module, built when the routes are (and its templates checked then: `checkTemplates`).
+ * Keyed on the entry object: the registry never changes an entry, it puts a new object in its place on
+ * every heartbeat or verification, so an entry's text can never go stale, and a WeakMap lets it go with
+ * the entry.
  */
 export interface ViewCache {
   /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))` pushed onto `out` in pieces, for an answer joined once. */
@@ -30,10 +34,9 @@ interface RankedTemplate extends ObjectTemplate {
 
 const sameView = (a: RankedTemplate['seen'], r: RankedCache) => a.host === r.host && a.site === r.site && a.degraded === r.degraded && a.maxLoad === r.maxLoad;
 
-/** `JSON.stringify` of a measure (a number, a boolean or null), without its general machinery. */
-const jsonScalar = (v: number | boolean | null) => (typeof v === 'number' && !Number.isFinite(v) ? 'null' : String(v));
-
+/** Builds the cache of serialised views; throws when a view no longer fits its holes (see `checkTemplates`). */
 export function createViewCache(): ViewCache {
+  checkTemplates();
   // Usually one template per entry; a cache that callers inside and outside its site both see has two.
   const ranked = new WeakMap<CacheEntry, RankedTemplate[]>();
   const legacy = new WeakMap<CacheEntry, ObjectTemplate>();
@@ -54,13 +57,9 @@ export function createViewCache(): ViewCache {
     }
     return template;
   };
-  const rankedValues = (r: RankedCache, nowMs: number) => {
-    const m = rankedMeasures(r, nowMs);
-    return RANKED_HOLES.map((hole) => jsonScalar(m[hole]));
-  };
   return {
     appendRankedJson(out, r, nowMs) {
-      appendFilled(out, rankedTemplate(r, nowMs), rankedValues(r, nowMs));
+      appendFilled(out, rankedTemplate(r, nowMs), rankedHoleValues(r, nowMs));
     },
     legacyPython(r) {
       let template = legacy.get(r.entry);
@@ -68,7 +67,7 @@ export function createViewCache(): ViewCache {
         template = buildTemplate(legacyEntry(r.entry, r) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS);
         legacy.set(r.entry, template);
       }
-      return fillTemplate(template, [pyDumps(legacyDistance(r)), pyDumps(legacyLocal(r))]);
+      return fillTemplate(template, legacyHoleValues(r));
     },
     legacyPythonUnranked(entry) {
       let text = unranked.get(entry);
@@ -76,4 +75,42 @@ export function createViewCache(): ViewCache {
       return text;
     },
   };
+}
+
+/**
+ * A stand-in ranked cache with every field a view writes (and the measures told apart: a distance that is
+ * not the score, a local that is not the default), to check the templates with when a route is built.
+ */
+function probeCache(): RankedCache {
+  const parsed = parseHeartbeat({
+    uuid: 'template-probe',
+    hostname: 'probe.example',
+    cache_port: 3128,
+    max_load: 1000,
+    load: 10,
+    timestamp: 1,
+    public_ip: '192.0.2.1',
+    private_ip: '10.0.0.1',
+    external_ip: '192.0.2.2',
+    site: 'probe',
+    status_reason: 'probe',
+  });
+  if (!parsed.ok) throw new Error(`view cache: the template probe does not parse (${parsed.field}: ${parsed.reason})`);
+  const location = { latitude: 1.5, longitude: 2.5, city: 'c', regionCode: 'r', countryCode: 'CC', countryName: 'n', continent: 'EU', timeZone: 'z', postalCode: 'p', metroCode: 1, source: 'geoip' as const };
+  const entry: CacheEntry = { id: 'template-probe', heartbeat: parsed.heartbeat, location, unit: null, createdMs: 1000, lastActiveMs: 2000, verification: null, signedBy: null };
+  return { entry, distanceKm: 123.45, score: 0.25, local: true, maxLoad: 1000, host: parsed.heartbeat.hostname, site: 'probe', degraded: false };
+}
+
+/**
+ * Each template filled must be its view serialised whole. Checked once per view cache (so when the routes
+ * are built, at startup), not at the first lookup: a view whose fields no longer match its hole list (one
+ * added, renamed or moved) throws here.
+ */
+function checkTemplates(): void {
+  const probe = probeCache();
+  const nowMs = 5000;
+  const ranked = fillTemplate(buildTemplate(rankedView(probe, nowMs), RANKED_HOLES, JSON_FIELDS), rankedHoleValues(probe, nowMs));
+  if (ranked !== asciiJson(JSON.stringify(rankedView(probe, nowMs)))) throw new Error('view cache: the ranked JSON template does not serialise as rankedView');
+  const legacy = fillTemplate(buildTemplate(legacyEntry(probe.entry, probe) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS), legacyHoleValues(probe));
+  if (legacy !== pyDumps(legacyEntry(probe.entry, probe))) throw new Error('view cache: the legacy template does not serialise as legacyEntry');
 }

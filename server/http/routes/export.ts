@@ -1,52 +1,9 @@
 import { Hono } from 'hono';
-import { addressField, hostField } from '../../../shared/proxy-string.js';
 import type { ServerDeps } from '../deps.js';
 import { CachesQuerySchema } from '../api-schemas.js';
 import { parseInput } from '../parse.js';
-import { publicAddress, verificationAllows, type CacheEntry } from '../../model/cache.js';
-
-/** WLCG WPAD assumes port 3128 for every Shoal squid it reads, so only those are exported. */
-const WLCG_WPAD_PORT = 3128;
-
-/** One squid as WLCG WPAD's `shoal-squids.json` reader expects it. */
-export interface WlcgWpadEntry {
-  public_ip: string;
-  private_ip?: string;
-  city?: string;
-  country_code?: string;
-}
-
-/**
- * One squid as WLCG WPAD's `shoal-squids.json` reader expects it; absent keys are left out, not null.
- * Addresses are checked again (`addressField`): WLCG WPAD builds its proxy list from them.
- */
-export function wlcgWpadEntry(e: CacheEntry): WlcgWpadEntry | null {
-  const hb = e.heartbeat;
-  const publicIp = publicAddress(hb);
-  if (!publicIp || hb.cachePort !== WLCG_WPAD_PORT || hb.access !== 'global' || hb.status !== 'ok') return null;
-  const out: WlcgWpadEntry = { public_ip: addressField(publicIp) };
-  if (hb.privateIp) out.private_ip = addressField(hb.privateIp);
-  if (e.location?.city) out.city = e.location.city;
-  if (e.location?.countryCode) out.country_code = e.location.countryCode;
-  return out;
-}
-
-/**
- * `shoal-squids.json`: `{ "<hostname>": entry }`, the first cache of each hostname in hostname order.
- * Keyed in an object without a prototype: in a plain `{}`, a cache named `constructor` found the
- * inherited `Object` there and was left out.
- */
-export function wlcgWpadExport(entries: Iterable<CacheEntry>, offered: (e: CacheEntry) => boolean): Record<string, WlcgWpadEntry> {
-  const out = Object.create(null) as Record<string, WlcgWpadEntry>;
-  const sorted = [...entries].sort((a, b) => a.heartbeat.hostname.localeCompare(b.heartbeat.hostname));
-  for (const e of sorted) {
-    const entry = wlcgWpadEntry(e);
-    if (!entry || !offered(e)) continue;
-    const host = hostField(e.heartbeat.hostname);
-    if (!Object.hasOwn(out, host)) out[host] = entry;
-  }
-  return out;
-}
+import { verificationAllows } from '../../model/cache.js';
+import { wlcgWpadExport } from '../../render/wlcg-wpad.js';
 
 /** `/api/v1/export/wlcg-wpad`: `{ "<hostname>": { public_ip, private_ip, city, country_code } }` for WLCG WPAD. */
 export function createExportRoutes(deps: ServerDeps): Hono {

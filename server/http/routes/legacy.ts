@@ -4,7 +4,7 @@ import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createPathParser } from '../parse.js';
-import { legacyBodyText } from '../../render/legacy.js';
+import { legacyAllBody, legacyNearestBody } from '../../render/legacy.js';
 import { createViewCache } from '../../render/view-cache.js';
 import type { LookupQuery } from '../../lookup/nearest.js';
 
@@ -51,17 +51,18 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
         const result = deps.lookup.nearest({ caller, count: countPath(c).count, type: 'any', ...filter });
         deps.metrics.lookupSeconds.observe({ route: name }, (performance.now() - started) / 1000);
         deps.metrics.lookups.inc({ route: name, outcome: result.caches.length > 0 ? 'found' : 'empty' });
-        return json(legacyBodyText(result.caches.map((r) => views.legacyPython(r))));
+        return json(legacyNearestBody(result.caches, views));
       });
     }
   }
 
   for (const path of paths('all')) {
     app.get(path, () => {
+      const entries = deps.registry.snapshot();
       // Serialised once per entry (its names and addresses checked once), as the nearest routes' entries are.
-      const entries = deps.registry.snapshot().map((e) => views.legacyPythonUnranked(e));
+      const body = legacyAllBody(entries, views);
       deps.metrics.lookups.inc({ route: 'all', outcome: entries.length > 0 ? 'found' : 'empty' });
-      return json(legacyBodyText(entries));
+      return json(body);
     });
   }
 

@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
 import { createQueryParser } from '../parse.js';
-import { pacForCaller, pacResponse } from '../../render/pac-lists.js';
+import { nearestByUpstream } from '../../lookup/by-upstream.js';
+import { pacFile } from '../../render/pac.js';
+import { pacResponse } from '../respond.js';
 import { PacQuerySchema } from '../api-schemas.js';
 
 /** The original served 10 caches in its wpad.dat. */
@@ -17,10 +19,11 @@ export function createPacRoutes(deps: ServerDeps): Hono {
       const q = pacQuery(c);
       const started = performance.now();
       const caller = resolveCaller(c, deps, q);
-      const pac = pacForCaller(deps, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false, loadbalance: q.loadbalance });
+      const lists = nearestByUpstream(deps.lookup, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false });
+      const body = pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: q.loadbalance });
       deps.metrics.lookupSeconds.observe({ route: 'pac' }, (performance.now() - started) / 1000);
-      deps.metrics.lookups.inc({ route: 'pac', outcome: pac.found > 0 ? 'found' : 'empty' });
-      return pacResponse(pac.body);
+      deps.metrics.lookups.inc({ route: 'pac', outcome: lists.cvmfs.length + lists.frontier.length > 0 ? 'found' : 'empty' });
+      return pacResponse(body);
     });
   }
   return app;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wlcgWpadExport } from '../../../../server/http/routes/export.js';
+import { wlcgWpadExport } from '../../../../server/render/wlcg-wpad.js';
 import type { CacheEntry } from '../../../../server/model/cache.js';
 import type { IpLiteral, ProxyHost } from '../../../../shared/identity.js';
 import { ProxyMemberError } from '../../../../shared/proxy-string.js';
