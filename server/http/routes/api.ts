@@ -9,7 +9,7 @@ import { CachesQuerySchema, NearestQuerySchema } from '../api-schemas.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createViewCache } from '../../render/view-cache.js';
 import { cacheListView, nearestJson } from '../../render/json.js';
-import { pacResponse } from '../respond.js';
+import { pacResponse, recordLookup } from '../respond.js';
 
 /** Answers depend on the caller's address: only the caller may cache them, briefly. */
 const PER_CALLER = { 'Cache-Control': 'private, max-age=30', Vary: 'X-Forwarded-For' };
@@ -30,12 +30,12 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     const count = q.count ?? deps.defaultCount;
     if (q.format === 'pac') {
       const lists = nearestByUpstream(deps.lookup, caller, { count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
-      deps.metrics.lookups.inc({ route: 'api_nearest', outcome: lists.cvmfs.length + lists.frontier.length > 0 ? 'found' : 'empty' });
+      // As before, a PAC answer is found or empty, never degraded (the answers issue may change that).
+      recordLookup(deps.metrics, 'api_nearest', started, lists.cvmfs.length + lists.frontier.length, false);
       return pacResponse(pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: false }));
     }
     const result = deps.lookup.nearest({ caller, count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
-    deps.metrics.lookupSeconds.observe({ route: 'api_nearest' }, (performance.now() - started) / 1000);
-    deps.metrics.lookups.inc({ route: 'api_nearest', outcome: result.caches.length > 0 ? (result.caches.some((r) => r.degraded) ? 'degraded' : 'found') : 'empty' });
+    recordLookup(deps.metrics, 'api_nearest', started, result.caches.length, result.caches.some((r) => r.degraded));
     if (q.format !== 'json') return fastResponse(listBody(q.format, result.caches), TEXT_HEADERS);
     return fastResponse(nearestJson(result, deps.clock.now(), views), JSON_HEADERS);
   });

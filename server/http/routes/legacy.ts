@@ -5,6 +5,7 @@ import type { ServerDeps } from '../deps.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createPathParser } from '../parse.js';
 import { legacyAllBody, legacyNearestBody } from '../../render/legacy.js';
+import { recordLookup } from '../respond.js';
 import { createViewCache } from '../../render/view-cache.js';
 import type { LookupQuery } from '../../lookup/nearest.js';
 
@@ -49,8 +50,8 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
         const started = performance.now();
         const caller = resolveCaller(c, deps, {});
         const result = deps.lookup.nearest({ caller, count: countPath(c).count, type: 'any', ...filter });
-        deps.metrics.lookupSeconds.observe({ route: name }, (performance.now() - started) / 1000);
-        deps.metrics.lookups.inc({ route: name, outcome: result.caches.length > 0 ? 'found' : 'empty' });
+        // As before, the original's routes report found or empty, never degraded (the answers issue may change that).
+        recordLookup(deps.metrics, name, started, result.caches.length, false);
         return json(legacyNearestBody(result.caches, views));
       });
     }
@@ -61,7 +62,7 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
       const entries = deps.registry.snapshot();
       // Serialised once per entry (its names and addresses checked once), as the nearest routes' entries are.
       const body = legacyAllBody(entries, views);
-      deps.metrics.lookups.inc({ route: 'all', outcome: entries.length > 0 ? 'found' : 'empty' });
+      recordLookup(deps.metrics, 'all', null, entries.length, false); // it ranks nothing: no duration
       return json(body);
     });
   }

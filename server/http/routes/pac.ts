@@ -4,7 +4,7 @@ import type { ServerDeps } from '../deps.js';
 import { createQueryParser } from '../parse.js';
 import { nearestByUpstream } from '../../lookup/by-upstream.js';
 import { pacFile } from '../../render/pac.js';
-import { pacResponse } from '../respond.js';
+import { pacResponse, recordLookup } from '../respond.js';
 import { PacQuerySchema } from '../api-schemas.js';
 
 /** The original served 10 caches in its wpad.dat. */
@@ -20,10 +20,8 @@ export function createPacRoutes(deps: ServerDeps): Hono {
       const started = performance.now();
       const caller = resolveCaller(c, deps, q);
       const lists = nearestByUpstream(deps.lookup, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false });
-      const body = pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: q.loadbalance });
-      deps.metrics.lookupSeconds.observe({ route: 'pac' }, (performance.now() - started) / 1000);
-      deps.metrics.lookups.inc({ route: 'pac', outcome: lists.cvmfs.length + lists.frontier.length > 0 ? 'found' : 'empty' });
-      return pacResponse(body);
+      recordLookup(deps.metrics, 'pac', started, lists.cvmfs.length + lists.frontier.length, false); // found or empty, as before
+      return pacResponse(pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: q.loadbalance }));
     });
   }
   return app;
