@@ -16,7 +16,11 @@ const cli = defineCli({
 const { program } = cli;
 program.option('-d, --dump', 'print the CVMFS_HTTP_PROXY value and write nothing');
 program.option('--json', 'print the whole decision as JSON (what the server said, what verified, what was written)');
-program.option('-f, --frontier', 'print FRONTIER_SERVER with the proxies merged in as (proxyurl=...), and write nothing');
+program.option(
+  '-f, --frontier',
+  'print FRONTIER_SERVER with the proxies merged in as (proxyurl=...), tested with a Frontier request to its serverurl, and write nothing; ' +
+    'no start delay; no server: the last good list, else FRONTIER_SERVER unchanged (exit 3)',
+);
 program.addHelpText(
   'after',
   `\nExit codes: ${EXIT.ok} success; ${EXIT.fallback} success with fallback (last good list or site defaults); ` +

@@ -7,8 +7,8 @@ import { fetchNearest, type NearestAnswer, type ServerAttempt } from './fetch-ne
 import { createLastGoodStore, type LastGoodStore } from './last-good.js';
 import { memberOf, NOT_A_MEMBER, parseProxyList, printable, type ProxyUrl, type RejectedMember } from './proxy-member.js';
 import { buildCvmfsValue, chunk, mergeFrontierServer, orderVerified, rankGroups, type Candidate, type Checked } from './proxy-plan.js';
-import { checkProxy } from './verify-proxy.js';
-import { writeProxy } from './write-proxy.js';
+import { checkProxy, frontierTestUrls } from './verify-proxy.js';
+import { siteDefaultOf, writeProxy } from './write-proxy.js';
 
 export { CVMFS_PROXY_KEY, writeProxy } from './write-proxy.js';
 
@@ -34,6 +34,8 @@ export interface Decision {
   /** Proxies chosen, in fail-over order, before site defaults and DIRECT. */
   proxies: ProxyUrl[];
   fallback: { source: 'last-good' | 'defaults'; savedAt: string | null } | null;
+  /** The site default proxies and where they came from: the setting, or the CVMFS config's own line. */
+  siteDefault: { from: 'setting' | 'cvmfs-config'; value: string } | null;
   /** CVMFS_HTTP_PROXY (or FRONTIER_SERVER with --frontier); null when nothing usable. */
   value: string | null;
   written: string | null;
@@ -67,8 +69,9 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
   const mode = deps.frontier ? 'frontier' : 'cvmfs';
   const store = deps.lastGood ?? createLastGoodStore(config.stateFile);
 
-  // --dump is someone looking at the answer now, not a fleet member: no spreading delay.
-  const delayMs = deps.dump ? 0 : Math.floor((deps.random ?? Math.random)() * config.startDelay * 1000);
+  // --dump and --frontier are someone (or a script: FRONTIER_SERVER="$(shoal-client --frontier)") waiting
+  // for the answer now, not the fleet's cron'd write: no spreading delay.
+  const delayMs = deps.dump || deps.frontier ? 0 : Math.floor((deps.random ?? Math.random)() * config.startDelay * 1000);
   if (delayMs > 0) {
     log.debug({ delayMs }, 'start delay');
     await (deps.sleep ?? sleepFor)(delayMs);
@@ -95,6 +98,7 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
     deadlineMs: deadline,
     now: () => clock.now(),
     onRejected: reject,
+    onNote: (n) => log.info({ server: n.server }, n.message),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   for (const a of result.attempts) log.warn({ server: a.server, error: a.error }, a.refused === undefined ? 'server did not answer' : 'server listed no valid proxy');
@@ -114,27 +118,35 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
   const groups = rankGroups(answer?.caches ?? [], config.rankTolerance);
   answer?.caches.forEach((c, i) => add({ url: c.proxy, source: 'server', group: 1 + (groups[i] ?? 0), position: i, score: c.score ?? null }));
 
+  // A proxy for Frontier is tested with a Frontier request to the servers FRONTIER_SERVER names.
+  const testUrls = mode === 'frontier' ? frontierTestUrls(config.frontierServer) : [config.testUrl];
+  if (config.verify && testUrls.length === 0) log.warn('FRONTIER_SERVER names no (serverurl=http://...): proxies are not tested');
   const verifyAll = (list: readonly Candidate[]): Promise<Checked[]> =>
     Promise.all(
       list.map(async (c) => {
-        if (!config.verify) return { ...c, ok: true, ms: null, error: null };
-        const check = await checkProxy(c.url, config.testUrl, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())) });
+        if (!config.verify || testUrls.length === 0) return { ...c, ok: true, ms: null, error: null };
+        const check = await checkProxy(c.url, testUrls, { timeoutMs: Math.max(1, Math.min(config.verifyTimeout, left())) });
         if (!check.ok) log.warn({ proxy: c.url, source: c.source, error: check.error }, 'proxy failed its test fetch; dropped');
         return { ...c, ...check };
       }),
     );
   const checked = await verifyAll(candidates);
   const fresh = orderVerified(checked, config.reorder).slice(0, config.count).map((c) => c.url);
-  const parsedDefaults = parseProxyList(config.defaultProxy);
+  const state = await store.load();
+  // With no site default configured, the CVMFS config's own CVMFS_HTTP_PROXY is one (as the original client
+  // read it); only for the run that writes that file, which knows what it wrote there itself.
+  const fileDefault = mode === 'cvmfs' ? await siteDefaultOf(config.cvmfsConfig, state.written) : null;
+  const siteDefault = config.defaultProxy !== '' ? { from: 'setting' as const, value: config.defaultProxy } : fileDefault ? { from: 'cvmfs-config' as const, value: fileDefault } : null;
+  const parsedDefaults = parseProxyList(siteDefault?.value ?? '');
   for (const bad of parsedDefaults.rejected) reject({ source: 'defaults', member: printable(bad), reason: NOT_A_MEMBER });
   const defaults = parsedDefaults.groups;
 
-  const decision: Decision = { mode, outcome: 'ok', reason: null, server: result.ok ? result.server : null, attempts: result.attempts, answer, lan, rejected, checked, proxies: fresh, fallback: null, value: null, written: null, changed: false, applied: null };
+  const decision: Decision = { mode, outcome: 'ok', reason: null, server: result.ok ? result.server : null, attempts: result.attempts, answer, lan, rejected, checked, proxies: fresh, fallback: null, siteDefault, value: null, written: null, changed: false, applied: null };
 
   if (fresh.length === 0) {
     const noServer = result.attempts.some((a) => a.refused !== undefined) ? 'no server listed a valid proxy' : 'no server answered';
     decision.reason = !result.ok ? noServer : candidates.length === 0 ? 'the server listed no proxy' : 'no proxy passed its test fetch';
-    const saved = await store.load();
+    const saved = state;
     for (const r of saved.rejected) reject(r);
     if (saved.error) log.warn({ error: saved.error }, 'cannot read the last good list');
     if (saved.value) {
@@ -146,7 +158,8 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
       const working = again.filter((c) => c.ok).map((c) => c.url);
       decision.proxies = working.length > 0 ? working : saved.value.proxies;
       decision.fallback = { source: 'last-good', savedAt: saved.value.savedAt };
-    } else if (defaults.length > 0) {
+    } else if (defaults.length > 0 || (mode === 'frontier' && config.frontierServer !== '')) {
+      // For --frontier the FRONTIER_SERVER given, unchanged, is the default: better than printing nothing.
       decision.outcome = 'fallback';
       decision.fallback = { source: 'defaults', savedAt: null };
     } else {
@@ -166,11 +179,22 @@ export async function runClient(deps: ClientDeps): Promise<Decision> {
   decision.changed = await writeProxy(config.cvmfsConfig, decision.value, deps.beforeRename ? { beforeRename: deps.beforeRename } : {});
   decision.written = decision.changed ? config.cvmfsConfig : null;
   log.info({ path: config.cvmfsConfig, value: decision.value, changed: decision.changed }, decision.changed ? 'proxy list written' : 'proxy list unchanged');
-  if (decision.outcome === 'ok') {
-    await store.save({ version: 1, savedAt: new Date(clock.now()).toISOString(), server: decision.server, proxies: fresh });
+  const memory = { path: config.cvmfsConfig, written: decision.value, siteDefault: fileDefault };
+  const known = state.written;
+  if (decision.outcome === 'ok' || known?.path !== memory.path || known.written !== memory.written || known.siteDefault !== memory.siteDefault) {
+    const savedAt = new Date(clock.now()).toISOString();
+    const list = decision.outcome === 'ok' ? { version: 1 as const, savedAt, server: decision.server, proxies: fresh } : (state.value ?? { version: 1 as const, savedAt, server: null, proxies: [] });
+    try {
+      await store.save({ ...list, cvmfsConfig: memory });
+    } catch (error) {
+      // The configuration is written, which is what the run is for; the next run tries the state file again.
+      log.warn({ path: config.stateFile, error: (error as Error).message }, 'cannot save the state file (last good list); the CVMFS configuration was written');
+    }
   }
 
-  if (config.apply !== 'never') {
+  if (config.apply === 'reload' && !decision.changed) {
+    log.debug('proxy list unchanged; CVMFS not reloaded');
+  } else if (config.apply !== 'never') {
     const repositories = config.repositories.length > 0 ? config.repositories : await readMountedRepositories(deps.mountsPath);
     decision.applied = await applyToCvmfs({ mode: config.apply, value: decision.value, repositories, env: deps.env, timeoutMs: Math.max(1000, Math.min(10_000, left())) });
     if (decision.applied.tool === null) log.debug('CVMFS tools not on PATH; nothing to tell');

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readdir, readFile, readlink, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
  * Sets `KEY=value` in shell-style config text, changing only that line (the last one, which is the one
@@ -47,30 +46,79 @@ export async function readTextIfExists(path: string): Promise<string | null> {
   }
 }
 
+/** Temp files are named for the process that writes them, so a later run can tell a dead writer's leftovers. */
+const TEMP_TAG = '.shoal-tmp-';
+
 /**
- * Replaces a file atomically: temp file in the same directory, fsync, rename, fsync the directory.
- * A crash at any point leaves either the old file or the new one, never a half-written one.
+ * The file a write must replace: a symlinked config is written through to its target (followed to the
+ * end, relative links from where they sit), so the link stays a link. A missing file is written as named.
+ */
+export async function finalTarget(path: string): Promise<string> {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      link = await readlink(current);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT') return current; // not a link, or nothing there yet
+      throw error;
+    }
+    current = resolve(dirname(current), link);
+  }
+  throw new Error(`${path}: too many levels of symbolic links`);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // someone else's live process
+  }
+};
+
+/** Removes temp files of `name` left by writers that died (kill -9, power loss); a live writer's is kept. */
+export async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}${TEMP_TAG}`;
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    await unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces a file atomically: temp file `.<name>.shoal-tmp-<pid>` in the target's directory, fsync,
+ * rename, fsync the directory. A crash at any point leaves either the old file or the new one, never a
+ * half-written one; a failure (a full disk) removes the temp file, and a temp file a killed run left is
+ * removed by the next write.
  */
 export async function writeFileAtomic(path: string, content: string, options: { mode?: number; beforeRename?: () => Promise<void> } = {}): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', options.mode ?? 0o644);
+  const target = await finalTarget(path);
+  const dir = dirname(target);
+  await removeStaleTemps(dir, basename(target));
+  const temp = join(dir, `.${basename(target)}${TEMP_TAG}${process.pid}`);
+  let renamed = false;
   try {
-    await handle.writeFile(content, 'utf8');
+    const handle = await open(temp, 'wx', options.mode ?? 0o644);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await options.beforeRename?.();
+    await rename(temp, target);
+    renamed = true;
+  } finally {
+    if (!renamed) await unlink(temp).catch(() => undefined);
+  }
+  const handle = await open(dir, 'r');
+  try {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-  try {
-    await options.beforeRename?.();
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { getConfigValue, readTextIfExists, setConfigValue, writeFileAtomic } from './config-file.js';
+import type { WrittenConfig } from './last-good.js';
 import { assertCvmfsValue } from './proxy-member.js';
 
 export const CVMFS_PROXY_KEY = 'CVMFS_HTTP_PROXY';
@@ -18,4 +19,16 @@ export async function writeProxy(path: string, value: string, options: { beforeR
   const mode = current === null ? 0o644 : (await stat(path)).mode & 0o777;
   await writeFileAtomic(path, setConfigValue(current ?? '', CVMFS_PROXY_KEY, value), { mode, ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}) });
   return true;
+}
+
+/**
+ * The site's own CVMFS_HTTP_PROXY, the site default when none is configured (as the original client read
+ * it from default.local): what the file holds, unless it holds what shoal-client last wrote there, in
+ * which case what it held before shoal-client first wrote it. Null when the file has none (or cannot be read).
+ */
+export async function siteDefaultOf(path: string, last: WrittenConfig | null): Promise<string | null> {
+  const text = await readTextIfExists(path).catch(() => null);
+  const current = text === null ? null : getConfigValue(text, CVMFS_PROXY_KEY);
+  if (last !== null && last.path === path && last.written === current) return last.siteDefault;
+  return current;
 }

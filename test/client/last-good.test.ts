@@ -38,10 +38,17 @@ describe('the last good list read back from disk', () => {
     expect(rejected).toHaveLength(2);
   });
 
+  it('keeps what was written into the CVMFS config, with or without a last good list', async () => {
+    const store = createLastGoodStore(file);
+    const cvmfsConfig = { path: '/etc/cvmfs/default.local', written: 'http://site:3128;DIRECT', siteDefault: 'http://site:3128;DIRECT' };
+    await store.save({ version: 1, savedAt: '2026-01-01T00:00:00.000Z', server: null, proxies: [], cvmfsConfig });
+    expect(await store.load()).toEqual({ value: null, error: null, rejected: [], written: cvmfsConfig });
+  });
+
   it('round-trips what a run saves', async () => {
     const store = createLastGoodStore(join(dir, 'state', 'last-good.json'));
     const value = { version: 1 as const, savedAt: '2026-01-01T00:00:00.000Z', server: 'http://shoal:8080', proxies: [proxy('http://a:3128')] };
     await store.save(value);
-    expect(await store.load()).toEqual({ value, error: null, rejected: [] });
+    expect(await store.load()).toEqual({ value, error: null, rejected: [], written: null });
   });
 });

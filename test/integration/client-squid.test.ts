@@ -199,12 +199,14 @@ describe.runIf(squid)('shoal-client against the real server and real Squids on l
     it('merges the proxies into a given FRONTIER_SERVER with --frontier, writing nothing', async () => {
       const file = fresh('default.local');
       await writeFile(file, SITE_FILE);
-      const frontier = '(serverurl=http://frontier.example:8000/atlr)(proxyurl=http://site-squid:3128)';
+      // The proxies are tested with a Frontier request to this serverurl, through each Squid.
+      const frontier = `(serverurl=${origin.url}/atlr)(proxyurl=http://site-squid:3128)`;
       const result = await cli(['--server', server.url, '--count', '2', '--frontier', '--cvmfs-config', file, '--state-file', fresh('s')], { FRONTIER_SERVER: frontier });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout.trim()).toBe(
-        `(serverurl=http://frontier.example:8000/atlr)(proxyurl=${squids[1]?.url})(proxyurl=${squids[2]?.url})(proxyurl=http://site-squid:3128)`,
+        `(serverurl=${origin.url}/atlr)(proxyurl=${squids[1]?.url})(proxyurl=${squids[2]?.url})(proxyurl=http://site-squid:3128)`,
       );
+      expect(origin.requests).toContain('/atlr/Frontier');
       expect(await readFile(file, 'utf8')).toBe(SITE_FILE);
     });
   });

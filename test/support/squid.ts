@@ -38,12 +38,26 @@ export function cvmfsPublished(repo: string): string {
   return `C0000000000000000000000000000000000000000\nB1024\nRd41d8cd98f00b204e9800998ecf8427e\nD240\nS1\nN${repo}\nX0000000000000000000000000000000000000000\nT${Math.floor(Date.now() / 1000)}\n--\n`;
 }
 
-/** A local origin serving `/cvmfs/<repo>/.cvmfspublished` and `.cvmfswhitelist` for any repo; 404 otherwise. */
+/** What a Frontier server answers to `select 1 from dual` (one record holding 1), enough for any Frontier probe. */
+export const FRONTIER_ANSWER =
+  '<?xml version="1.0" encoding="US-ASCII"?>\n<!DOCTYPE frontier SYSTEM "http://frontier.fnal.gov/frontier.dtd">\n' +
+  '<frontier version="3.41" xmlversion="1.0">\n <transaction payloads="1">\n  <payload type="frontier_request" version="1" encoding="BLOB">\n' +
+  '   <data>BgAAAAExBAAAAAExBw==</data>\n   <quality error="0" records="1" full_size="12"/>\n  </payload>\n </transaction>\n</frontier>\n';
+
+/**
+ * A local origin serving `/cvmfs/<repo>/.cvmfspublished` and `.cvmfswhitelist` for any repo, and Frontier
+ * requests (`/<servlet>/Frontier?type=frontier_request:...`) for any servlet; 404 otherwise.
+ */
 export async function startOrigin(): Promise<Origin> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://origin').pathname;
+    const url = new URL(req.url ?? '/', 'http://origin');
+    const path = url.pathname;
     requests.push(path);
+    if (/^\/[\w.-]+\/Frontier$/.test(path) && url.searchParams.get('type')?.startsWith('frontier_request:')) {
+      res.writeHead(200, { 'content-type': 'text/xml', 'cache-control': 'max-age=300' }).end(FRONTIER_ANSWER);
+      return;
+    }
     const m = /^\/cvmfs\/([\w.-]+)\/\.cvmfs(published|whitelist)$/.exec(path);
     if (!m?.[1]) {
       res.writeHead(404).end('not found\n');
