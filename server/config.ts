@@ -103,6 +103,14 @@ export const serverConfigTable = {
     kind: 'list',
     arg: 'urls',
   },
+  verifyFrontierUrls: {
+    schema: listFromText(HttpUrlSchema).default([]),
+    help:
+      'Frontier server URLs (as in FRONTIER_SERVER\'s serverurl=) asked with a Frontier request through each Frontier-only cache ' +
+      '(upstream frontier) to verify it; empty (default): Frontier-only caches are not verified and stay offered unchecked',
+    kind: 'list',
+    arg: 'urls',
+  },
   // Security and limits (README "Security").
   signatureMode: {
     schema: SignatureModeSchema.default('off'),

@@ -105,6 +105,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
         metrics,
         options: {
           urls: config.verifyUrls,
+          frontierUrls: config.verifyFrontierUrls,
           intervalMs: config.verifyInterval * 1000,
           timeoutMs: config.verifyTimeout,
           concurrency: config.verifyConcurrency,

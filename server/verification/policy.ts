@@ -5,10 +5,11 @@ import { publicAddress, servesUpstream } from '../model/cache.js';
 /**
  * Which caches the verifier checks: live, advertising themselves as serving (a failing agent already
  * keeps its cache out), open to everyone (site and private caches are never offered outside their site,
- * where a failed check would change nothing), and serving CVMFS (the test URLs are CVMFS files).
+ * where a failed check would change nothing), and serving what a test URL checks: CVMFS (the test URLs
+ * are CVMFS files), or Frontier only when Frontier test URLs are configured (`frontier`).
  */
-export function needsVerification(hb: Heartbeat): boolean {
-  return hb.status === 'ok' && hb.access === 'global' && servesUpstream(hb, 'cvmfs');
+export function needsVerification(hb: Heartbeat, frontier = false): boolean {
+  return hb.status === 'ok' && hb.access === 'global' && (servesUpstream(hb, 'cvmfs') || (frontier && servesUpstream(hb, 'frontier')));
 }
 
 /**

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { Clock } from '../../shared/clock.js';
 import { probeAny, type ProbeResult, type ProxyTarget } from '../../shared/cvmfs-probe.js';
+import { frontierRequestUrl } from '../../shared/frontier-probe.js';
 import type { Heartbeat } from '../../shared/heartbeat.js';
 import type { NetworkMatcher } from '../geo/networks.js';
 import type { Logger } from '../../shared/logger.js';
@@ -14,6 +15,11 @@ import { createTokenBucket } from './token-bucket.js';
 
 export interface VerifierOptions {
   urls: readonly string[];
+  /**
+   * Frontier server URLs (as FRONTIER_SERVER's `serverurl=`), or whole Frontier test requests, for caches
+   * that serve Frontier only (their Squid may refuse CVMFS URLs). None: those caches are not checked.
+   */
+  frontierUrls?: readonly string[];
   intervalMs: number;
   /** Per request; a cache tried on several URLs may take this long for each. */
   timeoutMs: number;
@@ -80,6 +86,11 @@ const targetKey = (hb: Heartbeat) => {
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { registry, clock, options } = deps;
   const probe = deps.probe ?? probeAny;
+  // Which caches are checked, and with what: CVMFS test URLs for a cache serving CVMFS, Frontier test
+  // requests for a Frontier-only one when any is configured (shared/frontier-probe.ts).
+  const frontierUrls = (options.frontierUrls ?? []).map(frontierRequestUrl);
+  const toCheck = (hb: Heartbeat) => needsVerification(hb, frontierUrls.length > 0);
+  const testUrlsFor = (hb: Heartbeat | undefined) => (hb?.upstream === 'frontier' ? frontierUrls : options.urls);
   const resolve = deps.resolve ?? resolveName;
   const coverage = deps.coverage ?? null;
   const log = deps.logger.child({ component: 'verifier' });
@@ -126,7 +137,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   };
 
   const probeAndRecord = async (id: string, key: string, target: ProxyTarget): Promise<Outcome> => {
-    const result = await probe(target, options.urls, options.timeoutMs);
+    const result = await probe(target, testUrlsFor(registry.get(id)?.heartbeat), options.timeoutMs);
     const was = registry.get(id)?.verification;
     let entry: CacheEntry | null;
     let state: VerificationState | null = null;
@@ -150,7 +161,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   /** Where to connect for a live cache that needs checking; null when it left or no longer needs one. */
   const planFor = async (id: string): Promise<{ key: string; plan: ProbePlan } | null> => {
     const entry = registry.get(id);
-    if (!entry || !needsVerification(entry.heartbeat)) return null;
+    if (!entry || !toCheck(entry.heartbeat)) return null;
     return { key: targetKey(entry.heartbeat), plan: await planProbe(entry, coverage, resolve) };
   };
 
@@ -227,7 +238,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   };
 
   const runOnce = async (): Promise<VerificationRound> => {
-    const live = registry.snapshot().filter((e) => needsVerification(e.heartbeat));
+    const live = registry.snapshot().filter((e) => toCheck(e.heartbeat));
     const ids = new Set(live.map((e) => e.id));
     for (const memo of [probedAt, waiting, toldNotProbed]) for (const id of memo.keys()) if (!ids.has(id)) memo.delete(id);
     const known: string[] = [];
