@@ -204,13 +204,14 @@ describe('shoal-client --no-verify against a hostile server answer', () => {
     expect(await exists(marker)).toBe(false);
   });
 
-  it('writes nothing when no valid proxy remains anywhere', async () => {
+  it('falls back to the site proxy the file already holds when no valid proxy remains anywhere', async () => {
     const server = servers[0] as AnswerServer;
     server.body = answer(HOSTILE.map(([, c]) => withMarker(c)));
     const file = join(work, 'default.local');
     await writeFile(file, 'CVMFS_HTTP_PROXY="http://site:3128;DIRECT"\n');
     const d = await run(server.url);
-    expect(d).toMatchObject({ outcome: 'failed', reason: 'no server listed a valid proxy', value: null });
+    // The file's own CVMFS_HTTP_PROXY is the site default (as the original client did): nothing hostile is kept.
+    expect(d).toMatchObject({ outcome: 'fallback', reason: 'no server listed a valid proxy', value: 'http://site:3128;DIRECT' });
     expect(d.rejected).toHaveLength(HOSTILE.length);
     expect(await readFile(file, 'utf8')).toBe('CVMFS_HTTP_PROXY="http://site:3128;DIRECT"\n');
     expect(await exists(marker)).toBe(false);
