@@ -5,6 +5,7 @@ import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { AccessLevelSchema, CacheTypeSchema, SiteNameSchema, UpstreamSchema } from '../shared/heartbeat.js';
 import { CidrSchema, IpLiteralSchema, parseIpLiteral, PortSchema, ProxyHostSchema } from '../shared/identity.js';
 import { LOG_LEVELS } from '../shared/logger.js';
+import { combineRabbitmq, loggingLevelKey, rabbitmqKeys, type OriginalConfig } from '../shared/original-config.js';
 import { KeyIdSchema } from '../shared/signing.js';
 
 export const AGENT_ENV_PREFIX = 'SHOAL_AGENT_';
@@ -102,6 +103,26 @@ export type AgentConfig = ReturnType<typeof loadAgentConfig>;
 export const agentConfigChecks: ConfigChecks<typeof agentConfigTable> = (c) =>
   c.keyId && !c.keyFile ? ['--key-id needs --key-file (SHOAL_AGENT_KEY_FILE): the secret to sign with'] : [];
 
+/** The original agent's `/etc/shoal/shoal_agent.conf`: every key it ships or reads, and what it became (docs/migration.md). */
+export const agentOriginalConfig: OriginalConfig = {
+  path: '/etc/shoal/shoal_agent.conf',
+  keys: [
+    { section: 'general', key: 'interval', setting: 'interval' },
+    { section: 'general', key: 'external_ip', setting: 'externalIp' },
+    { section: 'general', key: 'cache_port', setting: 'cachePort' },
+    // Older agents' name of cache_port.
+    { section: 'general', key: 'squid_port', setting: 'cachePort' },
+    { section: 'general', key: 'max_load', setting: 'maxLoad' },
+    { section: 'general', key: 'interface', setting: 'interface' },
+    { section: 'general', key: 'admin_email', ignored: 'this agent sends no mail: when the cache stops serving, its self-check fails, it stops advertising the cache and logs why' },
+    { section: 'general', key: 'cloud', ignored: 'the original reads it and never uses it (a site name is --site)' },
+    ...rabbitmqKeys,
+    { section: 'logging', key: 'log_file', ignored: 'logs go to stderr as JSON lines (the journal, under systemd)' },
+    loggingLevelKey,
+  ],
+  combine: combineRabbitmq,
+};
+
 export function loadAgentConfig(input: ConfigInput) {
-  return loadConfig(AGENT_ENV_PREFIX, agentConfigTable, input, agentConfigChecks);
+  return loadConfig(AGENT_ENV_PREFIX, agentConfigTable, input, agentConfigChecks, agentOriginalConfig);
 }

@@ -14,7 +14,7 @@ import { createAgent } from './agent.js';
 import { createAnnouncer } from './announce.js';
 import { announcementFor } from './announce-source.js';
 import { cacheManagerUrl, createCacheManagerFigures } from './cache-manager.js';
-import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigChecks, agentConfigTable } from './config.js';
+import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigChecks, agentConfigTable, agentOriginalConfig } from './config.js';
 import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
 import { createPublisher } from './publisher.js';
@@ -27,6 +27,7 @@ const cli = defineCli({
   table: agentConfigTable,
   configEnv: AGENT_CONFIG_ENV,
   checks: agentConfigChecks,
+  original: agentOriginalConfig,
 });
 const { program } = cli;
 program.option('--once', 'publish one heartbeat and exit');

@@ -3,7 +3,7 @@ import { defineCli } from '../shared/cli.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
 import { EXIT, exitCodeOf, runClient } from './client.js';
-import { CLIENT_CONFIG_ENV, CLIENT_ENV_PREFIX, clientConfigTable } from './config.js';
+import { CLIENT_CONFIG_ENV, CLIENT_ENV_PREFIX, clientConfigTable, clientOriginalConfig } from './config.js';
 
 const cli = defineCli({
   name: 'shoal-client',
@@ -12,6 +12,7 @@ const cli = defineCli({
   prefix: CLIENT_ENV_PREFIX,
   table: clientConfigTable,
   configEnv: CLIENT_CONFIG_ENV,
+  original: clientOriginalConfig,
 });
 const { program } = cli;
 program.option('-d, --dump', 'print the CVMFS_HTTP_PROXY value and write nothing');

@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { LOG_LEVELS } from '../shared/logger.js';
+import type { CombineResult, OriginalConfig, OriginalReader } from '../shared/original-config.js';
+import { serverTarget } from './fetch-nearest.js';
 import { frontierProblem, NOT_A_MEMBER, parseProxyList, printable } from './proxy-member.js';
 
 export const CLIENT_ENV_PREFIX = 'SHOAL_CLIENT_';
@@ -75,6 +77,39 @@ export const clientConfigTable = {
 
 export type ClientConfig = ReturnType<typeof loadClientConfig>;
 
+/**
+ * The original's server URLs (`cvmfs_url`, `conditions_url`, or the older `shoal_server_url`) as `server`:
+ * written as they are (route and all: the client says what it does with such a URL when it asks), the
+ * conditions URL added only when it names another server. Site defaults: `default_cache_proxy` (or the
+ * older `default_squid_proxy`).
+ */
+function combineClient(file: OriginalReader): CombineResult {
+  const g = 'general';
+  const out: Required<CombineResult> = { values: {}, problems: [], ignored: [] };
+  const cvmfs = file.get(g, 'cvmfs_url');
+  const older = file.get(g, 'shoal_server_url');
+  if (cvmfs !== undefined && older !== undefined) out.ignored.push({ section: g, key: 'shoal_server_url', why: 'cvmfs_url is given, and replaced it' });
+  const named = [cvmfs === undefined ? (older === undefined ? null : 'shoal_server_url') : 'cvmfs_url', file.get(g, 'conditions_url') === undefined ? null : 'conditions_url'].filter((k) => k !== null);
+  const urls: string[] = [];
+  for (const key of named) {
+    const url = file.get(g, key) as string;
+    if (!urls.some((u) => serverTarget(u).base === serverTarget(url).base)) urls.push(url);
+  }
+  if (urls.length > 0) out.values.server = { value: urls, from: file.where(g, ...named) };
+  const proxies = file.get(g, 'default_cache_proxy') === undefined ? 'default_squid_proxy' : 'default_cache_proxy';
+  if (proxies === 'default_cache_proxy' && file.get(g, 'default_squid_proxy') !== undefined) out.ignored.push({ section: g, key: 'default_squid_proxy', why: 'default_cache_proxy is given, and replaced it' });
+  const defaults = file.get(g, proxies);
+  if (defaults !== undefined) out.values.defaultProxy = { value: defaults, from: file.where(g, proxies) };
+  return out;
+}
+
+/** The original client's `/etc/shoal/shoal_client.conf`: every key it ships or reads, and what it became (docs/migration.md). */
+export const clientOriginalConfig: OriginalConfig = {
+  path: '/etc/shoal/shoal_client.conf',
+  keys: ['cvmfs_url', 'conditions_url', 'shoal_server_url', 'default_cache_proxy', 'default_squid_proxy'].map((key) => ({ section: 'general', key, combined: true as const })),
+  combine: combineClient,
+};
+
 export function loadClientConfig(input: ConfigInput) {
-  return loadConfig(CLIENT_ENV_PREFIX, clientConfigTable, input);
+  return loadConfig(CLIENT_ENV_PREFIX, clientConfigTable, input, undefined, clientOriginalConfig);
 }

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { z } from 'zod';
+import { combineRabbitmq, loggingLevelKey, rabbitmqKeys, type OriginalConfig } from '../shared/original-config.js';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
@@ -149,6 +151,37 @@ export type ServerConfig = ReturnType<typeof loadServerConfig>;
 export const serverConfigChecks: ConfigChecks<typeof serverConfigTable> = (c) =>
   c.signatureMode !== 'off' && !c.keyringFile ? [`--signature-mode ${c.signatureMode} needs --keyring-file (SHOAL_KEYRING_FILE)`] : [];
 
+const GEOIP_DOWNLOAD = "this server downloads nothing: keep the database current with MaxMind's geoipupdate (or DB-IP's free city database in mmdb form) and point geolitecity_path or --geoip-database at it; a changed file is re-read";
+
+/** The original server's `/etc/shoal/shoal_server.conf`: every key it ships or reads, and what it became (docs/migration.md). */
+export const serverOriginalConfig: OriginalConfig = {
+  path: '/etc/shoal/shoal_server.conf',
+  keys: [
+    { section: 'general', key: 'shoal_dir', ignored: 'the status page and its files ship in the package (a GeoIP database kept there is used when geolitecity_path names the directory)' },
+    // The original reads <geolitecity_path>/GeoLiteCity.mmdb, a GeoLite2-City database, as ours.
+    { section: 'general', key: 'geolitecity_path', setting: 'geoipDatabase', convert: (v) => (v === '' || v.endsWith('.mmdb') ? v : join(v, 'GeoLiteCity.mmdb')) },
+    { section: 'general', key: 'geolitecity_url', ignored: GEOIP_DOWNLOAD },
+    { section: 'general', key: 'geolitecity_update_time', ignored: GEOIP_DOWNLOAD },
+    { section: 'general', key: 'geolitecity_update', ignored: GEOIP_DOWNLOAD },
+    { section: 'general', key: 'geodomain_path', ignored: 'there is no domain database: sites come from the agents (--site, --networks) or --coverage-file' },
+    { section: 'cache', key: 'cache_cleanse_interval', setting: 'cleanupInterval' },
+    { section: 'cache', key: 'cache_inactive_time', setting: 'cacheTtl' },
+    { section: 'cache', key: 'cache_verification', setting: 'verify' },
+    { section: 'cache', key: 'cache_verify_interval', setting: 'verifyInterval' },
+    { section: 'cache', key: 'cache_verified_default', ignored: "a cache counts as verified when this server's own check passes (with --no-verify every cache is offered)" },
+    { section: 'cache', key: 'cache_max_load', setting: 'defaultMaxLoad' },
+    { section: 'cache', key: 'cache_loadconstant', setting: 'loadExponent' },
+    { section: 'cache', key: 'cache_distloadweight', setting: 'distanceWeight' },
+    ...rabbitmqKeys,
+    { section: 'webpy', key: 'webpy_cache', ignored: 'there is no web.py: answers carry their own Cache-Control headers' },
+    { section: 'logging', key: 'log_file', ignored: 'logs go to stdout as JSON lines (the journal, under systemd)' },
+    loggingLevelKey,
+    { section: 'error', key: 'error_reconnect_time', ignored: 'the server reconnects to the broker on its own, with backoff, and keeps answering HTTP meanwhile' },
+    { section: 'error', key: 'error_reconnect_attempts', ignored: 'the server never gives up reconnecting to the broker' },
+  ],
+  combine: combineRabbitmq,
+};
+
 export function loadServerConfig(input: ConfigInput) {
-  return loadConfig(SERVER_ENV_PREFIX, serverConfigTable, input, serverConfigChecks);
+  return loadConfig(SERVER_ENV_PREFIX, serverConfigTable, input, serverConfigChecks, serverOriginalConfig);
 }

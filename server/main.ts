@@ -4,7 +4,7 @@ import { systemClock } from '../shared/clock.js';
 import { redactedConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { handleShutdown } from '../shared/shutdown.js';
-import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigChecks, serverConfigTable } from './config.js';
+import { SERVER_CONFIG_ENV, SERVER_ENV_PREFIX, serverConfigChecks, serverConfigTable, serverOriginalConfig } from './config.js';
 import { startServer } from './start.js';
 
 const cli = defineCli({
@@ -15,6 +15,7 @@ const cli = defineCli({
   table: serverConfigTable,
   configEnv: SERVER_CONFIG_ENV,
   checks: serverConfigChecks,
+  original: serverOriginalConfig,
 });
 const { program } = cli;
 program.addHelpText(

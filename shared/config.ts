@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { IniSyntaxError } from './ini.js';
+import { readOriginalConfig, type ConfigNotice, type OriginalConfig, type OriginalProblem } from './original-config.js';
 
 /**
  * One table of config keys per program drives everything: the zod schema, the `SHOAL_*` env names,
@@ -84,18 +86,36 @@ export interface ConfigInput {
   env: NodeJS.ProcessEnv;
   /** Values from the command line, by key (already mapped from flags). */
   flags: Record<string, unknown>;
-  /** Path of a JSON config file, if one was given. */
+  /** Path of a config file, if one was given: JSON, or the original Shoal's INI (see `isJsonConfig`). */
   configFile?: string | undefined;
+  /**
+   * The original Shoal's INI file, read when no `configFile` is given and it exists: the programs pass
+   * `/etc/shoal/...` (their `OriginalConfig.path`), tests a path of their own; absent: none is looked for.
+   */
+  defaultConfigFile?: string | undefined;
+  /** Told which file was read (info) and of each key of it that is ignored (warn, once each). */
+  onNotice?: ((notice: ConfigNotice) => void) | undefined;
 }
 
-/** Builds the frozen config, or throws a ConfigError naming every bad key, where it came from and what was expected. */
 /** Rules across settings (e.g. one needs another); each broken rule is one message naming the flags. */
 export type ConfigChecks<T extends ConfigTable> = (config: ConfigOf<T>) => string[];
 
-export function loadConfig<T extends ConfigTable>(prefix: string, table: T, input: ConfigInput, checks?: ConfigChecks<T>): ConfigOf<T> {
+/**
+ * Builds the frozen config, or throws a ConfigError naming every bad key, where it came from and what was
+ * expected. `original`: the program's mapping of the original Shoal's INI keys, so `--config` (or its default path)
+ * may be such a file; without it only JSON is read.
+ */
+export function loadConfig<T extends ConfigTable>(prefix: string, table: T, input: ConfigInput, checks?: ConfigChecks<T>, original?: OriginalConfig): ConfigOf<T> {
   const sources = new Map<string, Source>();
-  if (input.configFile) {
-    for (const [key, value] of Object.entries(readConfigFile(input.configFile, table))) sources.set(key, { value, from: `${input.configFile}: ${key}` });
+  let fileProblems: OriginalProblem[] = [];
+  const fallback = !input.configFile && input.defaultConfigFile && existsSync(input.defaultConfigFile) ? input.defaultConfigFile : undefined;
+  const file = input.configFile || fallback;
+  if (file) {
+    if (fallback) input.onNotice?.({ level: 'info', message: `reading ${fallback}, the original Shoal's config file (no --config given)` });
+    const read = readConfigFile(file, table, original);
+    for (const [key, source] of read.sources) sources.set(key, source);
+    fileProblems = read.problems;
+    for (const notice of read.notices) input.onNotice?.(notice);
   }
   for (const key of Object.keys(table)) {
     const name = envName(prefix, key);
@@ -106,8 +126,9 @@ export function loadConfig<T extends ConfigTable>(prefix: string, table: T, inpu
     if (value !== undefined && key in table) sources.set(key, { value, from: `--${kebab(key)}` });
   }
 
+  // A bad value of the file counts unless the env or a flag sets that setting anyway (as for JSON files).
+  const problems = fileProblems.filter((p) => sources.get(p.setting)?.from.startsWith(file as string) ?? true).map((p) => `  ${p.message}`);
   const result: Record<string, unknown> = {};
-  const problems: string[] = [];
   for (const [key, spec] of Object.entries(table)) {
     const source = sources.get(key);
     const parsed = spec.schema.safeParse(source?.value);
@@ -124,12 +145,32 @@ export function loadConfig<T extends ConfigTable>(prefix: string, table: T, inpu
   return Object.freeze(result) as ConfigOf<T>;
 }
 
-function readConfigFile(path: string, table: ConfigTable): Record<string, unknown> {
+/**
+ * How `--config` tells the formats apart: a name ending in `.json`, or (unless it ends in `.conf`, `.ini`
+ * or `.cfg`) text whose first character is `{`, is JSON; anything else is the original's INI format.
+ */
+export function isJsonConfig(path: string, text: string): boolean {
+  if (/\.json$/i.test(path)) return true;
+  if (/\.(conf|ini|cfg)$/i.test(path)) return false;
+  return text.trimStart().startsWith('{');
+}
+
+function readConfigFile(path: string, table: ConfigTable, original: OriginalConfig | undefined): { sources: Map<string, Source>; problems: OriginalProblem[]; notices: ConfigNotice[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  if (!isJsonConfig(path, text)) {
+    if (!original) throw new ConfigError(`config file ${path} is not JSON (it neither ends in .json nor starts with "{"), and this program reads no other format`);
+    try {
+      const read = readOriginalConfig(path, text, original);
+      return { sources: new Map([...read.values].filter(([key]) => key in table)), problems: read.problems, notices: read.notices };
+    } catch (error) {
+      if (error instanceof IniSyntaxError) throw new ConfigError(`config file ${path} is not an INI file as the original Shoal reads them: ${error.message}`);
+      throw error;
+    }
   }
   let data: unknown;
   try {
@@ -142,7 +183,7 @@ function readConfigFile(path: string, table: ConfigTable): Record<string, unknow
   if (unknown.length > 0) {
     throw new ConfigError(`config file ${path}: unknown key(s) ${unknown.join(', ')}; known keys: ${Object.keys(table).join(', ')}`);
   }
-  return data as Record<string, unknown>;
+  return { sources: new Map(Object.entries(data).map(([key, value]) => [key, { value, from: `${path}: ${key}` }])), problems: [], notices: [] };
 }
 
 /** The default of a key, for --help; undefined when the key has none. */
