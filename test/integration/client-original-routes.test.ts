@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { loadClientConfig } from '../../client/config.js';
 import { systemClock } from '../../shared/clock.js';
 import { addCache, PLACES, startAppServer } from '../support/app.js';
 import type { TestServer } from '../support/server.js';
+import { makeTempDir } from '../support/temp.js';
 
 /**
  * Rolling upgrade, client first: a new client against a server that has only the original routes. Our
@@ -58,7 +57,7 @@ describe('a new client against a server with only the original routes', () => {
 
   async function run(server: string, frontier: boolean) {
     const logs: Record<string, unknown>[] = [];
-    const work = await mkdtemp(join(tmpdir(), 'shoal-client-original-'));
+    const work = await makeTempDir('shoal-client-original-');
     const decision = await runClient({
       config: loadClientConfig({
         env: {},

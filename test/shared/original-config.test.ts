@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { clientConfigTable, clientOriginalConfig, loadClientConfig } from '../..
 import { loadServerConfig, serverConfigTable, serverOriginalConfig } from '../../server/config.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../../shared/config.js';
 import type { ConfigNotice } from '../../shared/original-config.js';
+import { makeTempDir } from '../support/temp.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/original-conf/${name}`, import.meta.url));
 
@@ -20,7 +20,7 @@ function withNotices<T>(load: (input: ConfigInput) => T, input: Partial<ConfigIn
 }
 
 async function confFile(text: string, name = 'shoal_server.conf'): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'shoal-original-conf-')), name);
+  const path = join(await makeTempDir('shoal-original-conf-'), name);
   await writeFile(path, text);
   return path;
 }
