@@ -1,4 +1,4 @@
-import { isIpv6Literal, parseIpLiteral, parsePort, parseProxyHost, type IpLiteral, type Port, type ProxyHost } from './identity.js';
+import { isIpLiteralText, isIpv6Literal, isProxyHostText, type IpLiteral, type Port, type ProxyHost } from './identity.js';
 
 /**
  * Proxy members and CVMFS/Frontier proxy strings. Pure. A member is built only from a typed host and port,
@@ -23,20 +23,20 @@ export class ProxyMemberError extends Error {
  * themselves (the original routes' `hostname`, the keys of the WLCG WPAD export).
  */
 export function hostField(host: ProxyHost): string {
-  if (typeof host !== 'string' || parseProxyHost(host) !== host) throw new ProxyMemberError(`not a proxy host: ${sample(host)}`);
+  if (!isProxyHostText(host)) throw new ProxyMemberError(`not a proxy host: ${sample(host)}`);
   return host;
 }
 
-/** An IP literal on its own (`public_ip` and the like), after checking it again: canonical, no zone, no brackets. */
+/** An IP literal on its own (`public_ip` and the like), after checking it again: no zone, no brackets, nothing else. */
 export function addressField(ip: IpLiteral): string {
-  if (typeof ip !== 'string' || parseIpLiteral(ip) !== ip) throw new ProxyMemberError(`not an IP literal: ${sample(ip)}`);
+  if (!isIpLiteralText(ip)) throw new ProxyMemberError(`not an IP literal: ${sample(ip)}`);
   return ip;
 }
 
 /** `name:port` or `[v6]:port`, after checking both again. */
 export function hostPort(host: ProxyHost, port: Port): string {
   hostField(host);
-  if (typeof port !== 'number' || parsePort(port) !== port) throw new ProxyMemberError(`not a port: ${sample(port)}`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new ProxyMemberError(`not a port: ${sample(port)}`);
   return isIpv6Literal(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { discoverAddresses } from '../../agent/addresses.js';
 import { parseHeartbeat } from '../../shared/heartbeat.js';
-import { addressClass, parseCidr, parseDnsName, parseIpLiteral, parsePort, parseProxyHost, type IpLiteral } from '../../shared/identity.js';
+import { addressClass, isIpLiteralText, isProxyHostText, parseCidr, parseDnsName, parseIpLiteral, parsePort, parseProxyHost, type IpLiteral } from '../../shared/identity.js';
 import { isNonPublicIp } from '../../server/geo/networks.js';
 
 const HOSTILE_NAMES = [
@@ -120,6 +120,23 @@ describe('IP literals', () => {
     expect(parseCidr('10.0.0.0/8')).toBe('10.0.0.0/8');
     expect(parseCidr('2001:DB8::/32')).toBe('2001:db8::/32');
     for (const bad of ['10.0.0.0', '10.0.0.0/33', '::/129', 'fe80::%eth0/64', '10.0.0.0/8x', '0x0a.0.0.0/8']) expect(parseCidr(bad)).toBeNull();
+  });
+});
+
+describe('the encoders\' fast grammar check', () => {
+  it('holds for everything the parsers make, and refuses every hostile name', () => {
+    const text = fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.string({ maxLength: 30 }), fc.constantFrom(...HOSTILE_NAMES));
+    fc.assert(
+      fc.property(text, (t) => {
+        const host = parseProxyHost(t);
+        if (host !== null) expect(isProxyHostText(host)).toBe(true);
+        const ip = parseIpLiteral(t);
+        if (ip !== null) expect(isIpLiteralText(ip)).toBe(true);
+        if (isProxyHostText(t)) expect(t).toMatch(/^[a-z0-9.:-]+$/);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const name of HOSTILE_NAMES) expect([name, isProxyHostText(name)]).toEqual([name, false]);
   });
 });
 
