@@ -1,4 +1,7 @@
 import { Redis } from 'ioredis';
+import { systemClock } from '../../shared/clock.js';
+import { createSilentLogger } from '../../shared/logger.js';
+import { createRedisRegistry, type RedisRegistry } from '../../server/registry/redis.js';
 import { REDIS_URL, uniqueName } from './services.js';
 
 /** A plain client for tests: inspect keys, kill a test's own connections, clean up. */
@@ -44,4 +47,39 @@ export async function killClients(redis: Redis, nameContains: string): Promise<s
 export function redisAddress(): { host: string; port: number } {
   const url = new URL(REDIS_URL);
   return { host: url.hostname, port: Number(url.port || 6379) };
+}
+
+/**
+ * Redis registry replicas sharing one fresh key prefix, for tests: `replica()` opens one (loaded), `close()`
+ * closes them all and deletes every key under the prefix. Call `close()` in afterAll.
+ */
+export function redisReplicaSet(options: { resyncMs?: number } = {}): {
+  prefix: string;
+  inspector: () => Redis;
+  replica(): Promise<RedisRegistry>;
+  close(): Promise<void>;
+} {
+  const prefix = uniquePrefix();
+  const open: RedisRegistry[] = [];
+  let inspector: Redis | null = null;
+  const inspect = () => (inspector ??= testRedis());
+  return {
+    prefix,
+    inspector: inspect,
+    async replica() {
+      const r = createRedisRegistry(
+        { url: REDIS_URL, prefix, ttlMs: 60_000, resyncMs: options.resyncMs ?? 60_000, clientName: `${prefix}replica` },
+        { clock: systemClock, logger: createSilentLogger() },
+      );
+      open.push(r);
+      if (!(await r.waitLoaded(10_000))) throw new Error('test replica did not load its view from Redis within 10 s');
+      return r;
+    },
+    async close() {
+      for (const r of open.splice(0)) await r.close();
+      await deleteKeys(inspect(), prefix);
+      await inspector?.quit();
+      inspector = null;
+    },
+  };
 }

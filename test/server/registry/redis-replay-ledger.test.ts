@@ -1,33 +1,21 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../shared/clock.js';
-import { createSilentLogger } from '../../../shared/logger.js';
-import { createRedisRegistry, type RedisRegistry } from '../../../server/registry/redis.js';
-import { deleteKeys, testRedis, uniquePrefix } from '../../support/redis.js';
-import { REDIS_URL, redisAvailable } from '../../support/services.js';
+import { redisReplicaSet } from '../../support/redis.js';
+import { redisAvailable } from '../../support/services.js';
 
 const redis = await redisAvailable();
 
 describe.runIf(redis)('Redis replay ledger: the last seq of each agent, shared by replicas (real Redis)', () => {
-  const prefix = uniquePrefix();
+  const set = redisReplicaSet();
+  const { prefix } = set;
+  const replica = () => set.replica();
   let inspector: Redis;
-  const open: RedisRegistry[] = [];
-  const replica = async () => {
-    const r = createRedisRegistry({ url: REDIS_URL, prefix, ttlMs: 60_000, resyncMs: 60_000, clientName: `${prefix}replica` }, { clock: systemClock, logger: createSilentLogger() });
-    open.push(r);
-    expect(await r.waitLoaded(10_000)).toBe(true);
-    return r;
-  };
 
   beforeAll(() => {
-    inspector = testRedis();
+    inspector = set.inspector();
   });
 
-  afterAll(async () => {
-    for (const r of open) await r.close();
-    await deleteKeys(inspector, prefix);
-    await inspector.quit();
-  });
+  afterAll(() => set.close());
 
   it('takes one of many copies of a seq claimed at once by two replicas, and only seqs above it after', async () => {
     const [a, b] = [await replica(), await replica()];

@@ -1,13 +1,10 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
-import { createSilentLogger } from '../../../shared/logger.js';
 import { decodeEntry, encodeData, parseHashFields } from '../../../server/registry/redis-codec.js';
-import { createRedisRegistry, type RedisRegistry } from '../../../server/registry/redis.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
-import { deleteKeys, testRedis, uniquePrefix } from '../../support/redis.js';
+import { redisReplicaSet } from '../../support/redis.js';
 import { originalHeartbeat, waitFor } from '../../support/server.js';
-import { REDIS_URL, redisAvailable } from '../../support/services.js';
+import { redisAvailable } from '../../support/services.js';
 import { cacheEntry, parsedHeartbeat } from '../../support/cache-entry.js';
 
 const redis = await redisAvailable();
@@ -35,24 +32,9 @@ describe('Redis codec: the signing key of a cache', () => {
 });
 
 describe.runIf(redis)('Redis registry keeps the signing key for every replica (real Redis)', () => {
-  const prefix = uniquePrefix();
-  let inspector: Redis;
-  const open: RedisRegistry[] = [];
-  const replica = async () => {
-    const r = createRedisRegistry({ url: REDIS_URL, prefix, ttlMs: 60_000, resyncMs: 500, clientName: `${prefix}replica` }, { clock: systemClock, logger: createSilentLogger() });
-    open.push(r);
-    expect(await r.waitLoaded(10_000)).toBe(true);
-    return r;
-  };
-
-  beforeAll(() => {
-    inspector = testRedis();
-  });
-  afterAll(async () => {
-    for (const r of open) await r.close();
-    await deleteKeys(inspector, prefix);
-    await inspector.quit();
-  });
+  const set = redisReplicaSet({ resyncMs: 500 });
+  const replica = () => set.replica();
+  afterAll(() => set.close());
 
   it('shows the key to a running replica (pub/sub) and to one started later (load)', async () => {
     const [a, b] = [await replica(), await replica()];
