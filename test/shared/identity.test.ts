@@ -4,6 +4,7 @@ import { discoverAddresses } from '../../agent/addresses.js';
 import { parseHeartbeat } from '../../shared/heartbeat.js';
 import { addressClass, isIpLiteralText, isProxyHostText, parseCidr, parseDnsName, parseIpLiteral, parsePort, parseProxyHost, type IpLiteral } from '../../shared/identity.js';
 import { isNonPublicIp } from '../../server/geo/networks.js';
+import { originalHeartbeat } from '../support/server.js';
 
 const HOSTILE_NAMES = [
   '$(touch${IFS}/tmp/x)',
@@ -178,19 +179,7 @@ describe('heartbeat identity', () => {
   });
 
   it('keeps the original agent heartbeat as it is sent, with typed values', () => {
-    const result = parseHeartbeat({
-      uuid: 'de68abcae62c11f192f902fc00000001',
-      hostname: 'Shoal-Squid.test',
-      cache_port: '45435',
-      cache_type: 'squid',
-      verified: false,
-      max_load: -112,
-      upstream: 'both',
-      private_ip: '10.1.2.3',
-      external_ip: '142.104.1.1',
-      timestamp: 1795321580.9598508,
-      load: 0.0,
-    });
+    const result = parseHeartbeat(originalHeartbeat({ hostname: 'Shoal-Squid.test', cache_port: '45435' }));
     expect(result).toMatchObject({ ok: true, heartbeat: { hostname: 'shoal-squid.test', cachePort: 45435, privateIp: '10.1.2.3', externalIp: '142.104.1.1', maxLoad: null } });
   });
 
