@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { AmqpUrlsSchema } from '../shared/amqp-urls.js';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { AccessLevelSchema, CacheTypeSchema, SiteNameSchema, UpstreamSchema } from '../shared/heartbeat.js';
@@ -24,8 +25,8 @@ const defaultStateFile = () =>
 /** Every agent setting: flag `--kebab-name`, env `SHOAL_AGENT_SCREAMING_NAME`, key `camelName` in a JSON config file. */
 export const agentConfigTable = {
   amqpUrl: {
-    schema: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://').default('amqp://guest:guest@127.0.0.1:5672'),
-    help: 'RabbitMQ URL to publish heartbeats to',
+    schema: AmqpUrlsSchema.default('amqp://guest:guest@127.0.0.1:5672'),
+    help: 'RabbitMQ URL to publish heartbeats to; several, comma-separated, are tried in turn (the nodes of a cluster)',
     arg: 'url',
   },
   exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange the server consumes', arg: 'name' },

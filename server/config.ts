@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AmqpUrlsSchema } from '../shared/amqp-urls.js';
 import { combineRabbitmq, loggingLevelKey, rabbitmqKeys, type OriginalConfig } from '../shared/original-config.js';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from './geo/networks.js';
+import { parseRedisUrl, SENTINEL_SCHEME } from './registry/redis-url.js';
 import { SignatureModeSchema } from './ingest/verify-signature.js';
 
 export const SERVER_ENV_PREFIX = 'SHOAL_';
@@ -17,8 +19,8 @@ export const serverConfigTable = {
   host: { schema: z.string().min(1).default('0.0.0.0'), help: 'address the HTTP server listens on', arg: 'address' },
   port: { schema: intFromText(0, 65535).default(8080), help: 'HTTP port (0: any free port)', arg: 'port' },
   amqpUrl: {
-    schema: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://').default('amqp://guest:guest@127.0.0.1:5672'),
-    help: 'RabbitMQ URL the heartbeats come from',
+    schema: AmqpUrlsSchema.default('amqp://guest:guest@127.0.0.1:5672'),
+    help: 'RabbitMQ URL the heartbeats come from; several, comma-separated, are tried in turn (the nodes of a cluster)',
     arg: 'url',
   },
   exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange agents publish to', arg: 'name' },
@@ -49,8 +51,13 @@ export const serverConfigTable = {
   },
   defaultCount: { schema: intFromText(1, 100).default(5), help: 'caches returned when a lookup gives no count', arg: 'n' },
   redisUrl: {
-    schema: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')]).default(''),
-    help: 'Redis URL of a registry shared by several server replicas; empty: the registry is in this process\'s memory',
+    schema: z
+      .union([z.literal(''), z.string().superRefine((url, ctx) => {
+        const target = parseRedisUrl(url);
+        if ('error' in target) ctx.addIssue({ code: 'custom', message: target.error });
+      })])
+      .default(''),
+    help: `Redis URL of a registry shared by several server replicas (${SENTINEL_SCHEME}host:26379,host:26379/<master-name>[/db] through Sentinel); empty: the registry is in this process's memory`,
     arg: 'url',
   },
   redisPrefix: {

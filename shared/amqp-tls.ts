@@ -1,5 +1,6 @@
 import { credentials } from 'amqplib';
 import { readFileSync } from 'node:fs';
+import { splitAmqpUrls } from './amqp-urls.js';
 import { ConfigError } from './config.js';
 
 export interface AmqpTlsFiles {
@@ -35,6 +36,7 @@ export function amqpTlsSocketOptions(files: AmqpTlsFiles, read: (path: string) =
 
 /** The TLS settings of the server and the agent: the same key names (flags, env, JSON) in both config tables. */
 export interface AmqpTlsConfig {
+  /** One broker URL or several, comma-separated (shared/amqp-urls.ts). */
   amqpUrl: string;
   /** `--amqp-ca-file`: PEM CA bundle that signed the broker's certificate; empty: the system's CAs. */
   amqpCaFile: string;
@@ -52,8 +54,23 @@ export interface AmqpTlsConfig {
 export function amqpSocketOptions(config: AmqpTlsConfig): Record<string, unknown> | undefined {
   const files = { caCert: config.amqpCaFile, clientCert: config.amqpCertFile, clientKey: config.amqpKeyFile };
   if (!files.caCert && !files.clientCert && !files.clientKey) return undefined;
-  if (!config.amqpUrl.startsWith('amqps://')) throw new ConfigError('--amqp-ca-file, --amqp-cert-file and --amqp-key-file need an amqps:// URL');
+  // Several URLs (shared/amqp-urls.ts) share these options: each must be amqps://, and with a client
+  // certificate either all name a user (password login over TLS) or none does (the certificate is the login).
+  const urls = splitAmqpUrls(config.amqpUrl);
+  if (!urls.every((url) => url.startsWith('amqps://'))) throw new ConfigError('--amqp-ca-file, --amqp-cert-file and --amqp-key-file need an amqps:// URL (every URL, when there are several)');
+  const named = urls.filter((url) => userOf(url) !== '').length;
+  if (files.clientCert && named > 0 && named < urls.length) {
+    throw new ConfigError('with --amqp-cert-file, either every --amqp-url names a user (password login) or none does (the certificate is the login)');
+  }
   const options = amqpTlsSocketOptions(files);
-  if (options && files.clientCert && !new URL(config.amqpUrl).username) options.credentials = credentials.external();
+  if (options && files.clientCert && named === 0) options.credentials = credentials.external();
   return options;
+}
+
+function userOf(url: string): string {
+  try {
+    return new URL(url).username;
+  } catch {
+    return '';
+  }
 }

@@ -136,7 +136,7 @@ export function loadConfig<T extends ConfigTable>(prefix: string, table: T, inpu
       result[key] = parsed.data;
     } else {
       const where = source ? source.from : `${kebab(key)} (default)`;
-      const got = source && !spec.secret ? ` (got ${JSON.stringify(source.value)})` : '';
+      const got = source && !spec.secret ? ` (got ${JSON.stringify(redactUrl(source.value))})` : '';
       problems.push(`  ${where}: ${parsed.error.issues.map((i) => i.message).join('; ')}${got}`);
     }
   }
@@ -202,8 +202,11 @@ export function redactedConfig<T extends ConfigTable>(table: T, config: ConfigOf
   return out;
 }
 
-/** A URL with its password replaced by `***` (anything else unchanged), for logs and printed output. */
+/**
+ * A URL with its password replaced by `***` (anything else unchanged), for logs and printed output; in a
+ * comma-separated list of URLs (`--amqp-url`) every one, and in any scheme (`redis+sentinel://`).
+ */
 export function redactUrl(value: unknown): unknown {
-  if (typeof value !== 'string' || !/^[a-z]+s?:\/\/[^/]*@/.test(value)) return value;
-  return value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//.test(value)) return value;
+  return value.replace(/\/\/([^:/@,]*):[^@/]*@/g, '//$1:***@');
 }
