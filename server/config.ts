@@ -8,6 +8,7 @@ import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from './geo/networks.js';
 import { parseRedisUrl, SENTINEL_SCHEME } from './registry/redis-url.js';
 import { SignatureModeSchema } from './ingest/verify-signature.js';
+import { UNKNOWN_CALLER_MODES, UnknownCallerModeSchema } from './http/unknown-caller.js';
 
 export const SERVER_ENV_PREFIX = 'SHOAL_';
 export const SERVER_CONFIG_ENV = 'SHOAL_CONFIG';
@@ -84,6 +85,13 @@ export const serverConfigTable = {
     schema: booleanFromText.default(true),
     help: 'end PAC proxy lists with DIRECT, so clients go to the origin when every cache is down',
     kind: 'boolean',
+  },
+  unknownCaller: {
+    schema: UnknownCallerModeSchema.default('anchor'),
+    help:
+      `what /wpad.dat, /proxy.pac and the original routes (/nearest...) answer a caller with no location in no declared site (${UNKNOWN_CALLER_MODES.join('|')}): ` +
+      'anchor, as WLCG WPAD and the original Shoal (PAC 400, so CVMFS tries its next PAC URL; original routes null); by-load, caches ranked by load only',
+    arg: 'mode',
   },
   adminToken: {
     schema: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).default(''),

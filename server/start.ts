@@ -139,6 +139,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     benchRoute: config.benchRoute,
     amqpState: consumer ? consumer.state : () => 'disabled',
     pacDirect: config.pacDirect,
+    unknownCaller: config.unknownCaller,
     drains,
     adminToken: config.adminToken,
   });

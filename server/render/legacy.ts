@@ -10,7 +10,7 @@
 import type { IpLiteral } from '../../shared/identity.js';
 import { addressField, hostField } from '../../shared/proxy-string.js';
 import type { RankedCache } from '../lookup/nearest.js';
-import { isVerified, publicAddress, type CacheEntry } from '../model/cache.js';
+import { effectiveMaxLoad, isVerified, publicAddress, type CacheEntry } from '../model/cache.js';
 import { PyFloat, pyDumps, type PyValue } from './python-json.js';
 import type { ViewCache } from './view-cache.js';
 
@@ -36,16 +36,28 @@ function geoData(entry: CacheEntry): PyValue {
   };
 }
 
+/** The original's default max load (its `cache_max_load`), shown when no other is known. */
+export const ORIGINAL_DEFAULT_MAX_LOAD = 122_000;
+
 /** The fields of a legacy entry that depend on the lookup (the rest depends on the entry alone). */
 const legacyDistance = (ranked: Pick<RankedCache, 'score'> | null): PyValue => (ranked ? new PyFloat(ranked.score) : null);
-const legacyLocal = (ranked: Pick<RankedCache, 'local'> | null): boolean => (ranked ? ranked.local : false);
+/**
+ * `true` for a cache local to the caller, else `null`, as the original (it set `local` on local caches
+ * only): never `false`, which its client's regex reads as the string `'false'`, truthy, and then it
+ * tries the cache's private address.
+ */
+const legacyLocal = (ranked: Pick<RankedCache, 'local'> | null): true | null => (ranked?.local ? true : null);
 /** Those fields in the order `legacyEntry` writes them: the holes of its serialisation template (view-cache.ts). */
 export const LEGACY_HOLES = ['distance', 'local'] as const;
 /** Those fields serialised, in `LEGACY_HOLES` order: what fills a legacy template's holes. */
 export const legacyHoleValues = (ranked: Pick<RankedCache, 'score' | 'local'>): string[] => [pyDumps(legacyDistance(ranked)), pyDumps(legacyLocal(ranked))];
 
-/** One cache as the original server's jsonify wrote it; `distance` is the ranking cost, as it was there. */
-export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local'> | null): PyValue {
+/**
+ * One cache as the original server's jsonify wrote it; `distance` is the ranking cost, as it was there.
+ * `max_load` is always a number: the one the lookup ranked against, or outside a lookup the cache's own,
+ * else `defaultMaxLoad` (the server's `--default-max-load`; the original's 122000).
+ */
+export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score' | 'local' | 'maxLoad'> | null, defaultMaxLoad = ORIGINAL_DEFAULT_MAX_LOAD): PyValue {
   const hb = entry.heartbeat;
   return {
     hostname: hostField(hb.hostname),
@@ -54,7 +66,7 @@ export function legacyEntry(entry: CacheEntry, ranked: Pick<RankedCache, 'score'
     private_ip: address(hb.privateIp),
     external_ip: address(hb.externalIp),
     load: new PyFloat(hb.load),
-    max_load: hb.maxLoad === null ? null : hb.maxLoad,
+    max_load: ranked ? ranked.maxLoad : effectiveMaxLoad(hb, defaultMaxLoad),
     distance: legacyDistance(ranked),
     verified: isVerified(entry),
     global_access: hb.access === 'global',
@@ -87,6 +99,6 @@ export function legacyNearestBody(caches: readonly RankedCache[], views: Pick<Vi
 }
 
 /** `/all`: every listed cache, outside any lookup, each entry's text made once (`views`). */
-export function legacyAllBody(entries: readonly CacheEntry[], views: Pick<ViewCache, 'legacyPythonUnranked'>): string {
-  return legacyBodyText(entries.map((e) => views.legacyPythonUnranked(e)));
+export function legacyAllBody(entries: readonly CacheEntry[], views: Pick<ViewCache, 'legacyPythonUnranked'>, defaultMaxLoad: number): string {
+  return legacyBodyText(entries.map((e) => views.legacyPythonUnranked(e, defaultMaxLoad)));
 }

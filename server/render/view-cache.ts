@@ -19,9 +19,9 @@ export interface ViewCache {
   /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))` pushed onto `out` in pieces, for an answer joined once. */
   appendRankedJson(out: string[], r: RankedCache, nowMs: number): void;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
-  legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local'>): string;
-  /** `pyDumps(legacyEntry(entry, null))`: an entry outside any lookup, as `/all` lists it. */
-  legacyPythonUnranked(entry: CacheEntry): string;
+  legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local' | 'maxLoad'>): string;
+  /** `pyDumps(legacyEntry(entry, null, defaultMaxLoad))`: an entry outside any lookup, as `/all` lists it. */
+  legacyPythonUnranked(entry: CacheEntry, defaultMaxLoad: number): string;
 }
 
 /**
@@ -39,7 +39,8 @@ export function createViewCache(): ViewCache {
   checkTemplates();
   // Usually one template per entry; a cache that callers inside and outside its site both see has two.
   const ranked = new WeakMap<CacheEntry, RankedTemplate[]>();
-  const legacy = new WeakMap<CacheEntry, ObjectTemplate>();
+  // With the max load it was made for: the one figure of a legacy entry that comes from the lookup but is not a hole.
+  const legacy = new WeakMap<CacheEntry, ObjectTemplate & { readonly maxLoad: number }>();
   const unranked = new WeakMap<CacheEntry, string>();
   const rankedTemplate = (r: RankedCache, nowMs: number): RankedTemplate => {
     let templates = ranked.get(r.entry);
@@ -63,15 +64,16 @@ export function createViewCache(): ViewCache {
     },
     legacyPython(r) {
       let template = legacy.get(r.entry);
-      if (!template) {
-        template = buildTemplate(legacyEntry(r.entry, r) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS);
+      if (!template || template.maxLoad !== r.maxLoad) {
+        const built = buildTemplate(legacyEntry(r.entry, r) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS);
+        template = { holes: built.holes, parts: built.parts, maxLoad: r.maxLoad };
         legacy.set(r.entry, template);
       }
       return fillTemplate(template, legacyHoleValues(r));
     },
-    legacyPythonUnranked(entry) {
+    legacyPythonUnranked(entry, defaultMaxLoad) {
       let text = unranked.get(entry);
-      if (text === undefined) unranked.set(entry, (text = pyDumps(legacyEntry(entry, null))));
+      if (text === undefined) unranked.set(entry, (text = pyDumps(legacyEntry(entry, null, defaultMaxLoad))));
       return text;
     },
   };

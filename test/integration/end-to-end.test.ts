@@ -27,7 +27,8 @@ describe.runIf(rabbit)('agent → RabbitMQ → server → REST → client', () =
 
   beforeAll(async () => {
     dir = await makeTempDir('shoal-e2e-');
-    server = await startTestServer({ clock });
+    // The original routes are asked for a caller in Tokyo: one from loopback, which nothing places, gets `null` (--unknown-caller).
+    server = await startTestServer({ clock, flags: { trustedProxies: '127.0.0.1' } });
     agent = startProgram(BIN.agent, [
       '--amqp-url', AMQP_URL,
       '--exchange', server.config.exchange,
@@ -66,10 +67,10 @@ describe.runIf(rabbit)('agent → RabbitMQ → server → REST → client', () =
   });
 
   it('serves the original routes with Python json.dumps spacing', async () => {
-    const text = await (await fetch(`${server.url}/nearest/3/?`)).text();
+    const text = await (await fetch(`${server.url}/nearest/3/?`, { headers: { 'X-Forwarded-For': TOKYO_IP } })).text();
     expect(text.startsWith('{"0": {"hostname": "squid.uvic.test", "squid_port": 3128, ')).toBe(true);
     expect(text).toContain('"geo_data": {"city": "Victoria", ');
-    const wpad = await fetch(`${server.url}/wpad.dat`);
+    const wpad = await fetch(`${server.url}/wpad.dat`, { headers: { 'X-Forwarded-For': TOKYO_IP } });
     expect(wpad.headers.get('content-type')).toBe('application/x-ns-proxy-autoconfig');
     expect(await wpad.text()).toContain('"PROXY squid.uvic.test:3128"');
   });

@@ -8,18 +8,23 @@ import { legacyAllBody, legacyNearestBody } from '../../render/legacy.js';
 import { recordLookup } from '../respond.js';
 import { createViewCache } from '../../render/view-cache.js';
 import type { LookupQuery } from '../../lookup/nearest.js';
+import { refusesUnknownCaller } from '../unknown-caller.js';
 
 /** Counts above this are clamped: the original had no limit, but nothing needs more. */
 const MAX_LEGACY_COUNT = 100;
 const ORIGINAL_DEFAULT_COUNT = 5;
 
-type Filter = Pick<LookupQuery, 'upstream' | 'verifiedOnly'>;
+type Filter = Pick<LookupQuery, 'upstream' | 'type' | 'verifiedOnly'>;
 
+/**
+ * As the original's lookups: `/nearest` and `/nearestverified` list Squids only, of any upstream;
+ * `/nearestcvmfs` and `/nearestconditions` caches of that upstream (or `both`), of any type.
+ */
 const NEAREST_ROUTES: Record<string, Filter> = {
-  nearest: { upstream: 'any', verifiedOnly: false },
-  nearestverified: { upstream: 'any', verifiedOnly: true },
-  nearestcvmfs: { upstream: 'cvmfs', verifiedOnly: false },
-  nearestconditions: { upstream: 'frontier', verifiedOnly: false },
+  nearest: { upstream: 'any', type: 'squid', verifiedOnly: false },
+  nearestverified: { upstream: 'any', type: 'squid', verifiedOnly: true },
+  nearestcvmfs: { upstream: 'cvmfs', type: 'any', verifiedOnly: false },
+  nearestconditions: { upstream: 'frontier', type: 'any', verifiedOnly: false },
 };
 
 /** `/name`, `/name/`, `/name/<n>`, `/name/<n>/`: the original accepted all four. */
@@ -49,7 +54,13 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
       app.get(path, (c) => {
         const started = performance.now();
         const caller = resolveCaller(c, deps, {});
-        const result = deps.lookup.nearest({ caller, count: countPath(c).count, type: 'any', ...filter });
+        const count = countPath(c).count;
+        // A caller the original could not place got `null` (--unknown-caller anchor), so its client fell back to its defaults.
+        if (refusesUnknownCaller(deps.unknownCaller, caller)) {
+          recordLookup(deps.metrics, name, started, 0, false);
+          return json('null');
+        }
+        const result = deps.lookup.nearest({ caller, count, ...filter });
         // As before, the original's routes report found or empty, never degraded (the answers issue may change that).
         recordLookup(deps.metrics, name, started, result.caches.length, false);
         return json(legacyNearestBody(result.caches, views));
@@ -61,7 +72,7 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
     app.get(path, () => {
       const entries = deps.registry.snapshot();
       // Serialised once per entry (its names and addresses checked once), as the nearest routes' entries are.
-      const body = legacyAllBody(entries, views);
+      const body = legacyAllBody(entries, views, deps.defaultMaxLoad);
       recordLookup(deps.metrics, 'all', null, entries.length, false); // it ranks nothing: no duration
       return json(body);
     });

@@ -108,7 +108,8 @@ describe('HTTP routes under hostile parameters', () => {
   const state = () => JSON.stringify([server.registry.snapshot(), server.drains.ids()]);
 
   beforeAll(async () => {
-    server = await startAppServer({ adminToken: ADMIN_TOKEN });
+    // by-load: a PAC file for a valid query whatever the caller (anchor's 400 for unplaced callers: unknown-caller.test.ts).
+    server = await startAppServer({ adminToken: ADMIN_TOKEN, unknownCaller: 'by-load' });
     await addCache(server, { hostname: 'a.uvic.test', public_ip: PLACES.victoria });
     await addCache(server, { hostname: 'b.cern.test', public_ip: PLACES.cern, upstream: 'cvmfs', site: 'cern', networks: ['188.184.0.0/15'] });
     before = state();

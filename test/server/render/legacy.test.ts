@@ -48,14 +48,38 @@ describe('original routes: entries old clients regex-parse', () => {
     const e = entry();
     const bad = { ...e, heartbeat: { ...e.heartbeat, [key]: value as ProxyHost & IpLiteral } };
     expect(() => legacyEntry(bad, null)).toThrow(ProxyMemberError);
-    expect(() => createViewCache().legacyPythonUnranked(bad)).toThrow(ProxyMemberError);
-    expect(() => createViewCache().legacyPython({ entry: bad, score: 0.5, local: false })).toThrow(ProxyMemberError);
+    expect(() => createViewCache().legacyPythonUnranked(bad, 122_000)).toThrow(ProxyMemberError);
+    expect(() => createViewCache().legacyPython({ entry: bad, score: 0.5, local: false, maxLoad: 122_000 })).toThrow(ProxyMemberError);
   });
 
   it('serialises an entry outside a lookup once, as legacyEntry with no ranking', () => {
     const views = createViewCache();
     const e = entry({}, {});
-    expect(views.legacyPythonUnranked(e)).toBe(pyDumps(legacyEntry(e, null)));
-    expect(views.legacyPythonUnranked(e)).toBe(views.legacyPythonUnranked(e));
+    expect(views.legacyPythonUnranked(e, 122_000)).toBe(pyDumps(legacyEntry(e, null)));
+    expect(views.legacyPythonUnranked(e, 122_000)).toBe(views.legacyPythonUnranked(e, 122_000));
+  });
+
+  it('writes local true for a local cache and null otherwise, never false (the original client reads false as true)', () => {
+    const e = entry({}, {});
+    const local = (ranked: { score: number; local: boolean; maxLoad: number } | null) => field(pyDumps(legacyEntry(e, ranked)), 'local');
+    expect(local({ score: 0.5, local: true, maxLoad: 122_000 })).toBe('true');
+    expect(local({ score: 0.5, local: false, maxLoad: 122_000 })).toBe('null');
+    expect(local(null)).toBe('null');
+    const views = createViewCache();
+    expect(field(views.legacyPython({ entry: e, score: 0.5, local: false, maxLoad: 122_000 }), 'local')).toBe('null');
+    expect(field(views.legacyPython({ entry: e, score: 0.5, local: true, maxLoad: 122_000 }), 'local')).toBe('true');
+    expect(field(views.legacyPythonUnranked(e, 122_000), 'local')).toBe('null');
+  });
+
+  it('writes max_load as a number: the one ranked against, else the agent’s, else the default (never null)', () => {
+    const unknown = entry({ max_load: -112 }, {});
+    const own = entry({ max_load: '5000' }, {});
+    const views = createViewCache();
+    expect(field(pyDumps(legacyEntry(unknown, null)), 'max_load')).toBe('122000');
+    expect(field(views.legacyPythonUnranked(unknown, 90_000), 'max_load')).toBe('90000');
+    expect(field(views.legacyPythonUnranked(own, 90_000), 'max_load')).toBe('5000');
+    expect(field(views.legacyPython({ entry: unknown, score: 0.5, local: false, maxLoad: 90_000 }), 'max_load')).toBe('90000');
+    // A template made for one max load is not served for another.
+    expect(field(views.legacyPython({ entry: unknown, score: 0.5, local: false, maxLoad: 70_000 }), 'max_load')).toBe('70000');
   });
 });

@@ -7,7 +7,8 @@ describe('lookup metrics', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startAppServer();
+    // `/nearest/2` is asked in-process, with no caller address: ranked by load rather than `null`.
+    server = await startAppServer({ unknownCaller: 'by-load' });
     await addCache(server, { hostname: 'near.test', public_ip: PLACES.cern, external_ip: undefined });
     await addCache(server, { hostname: 'busy.test', public_ip: PLACES.tokyo, external_ip: undefined, cache_type: 'varnish', max_load: '100', load: 500 });
   });
