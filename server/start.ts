@@ -140,6 +140,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     amqpState: consumer ? consumer.state : () => 'disabled',
     pacDirect: config.pacDirect,
     unknownCaller: config.unknownCaller,
+    locality,
     drains,
     adminToken: config.adminToken,
   });

@@ -7,6 +7,7 @@ import type { LookupService } from '../lookup/nearest.js';
 import type { DrainList } from '../registry/drains.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
+import type { Locality } from '../geo/sites.js';
 import type { UnknownCallerMode } from './unknown-caller.js';
 
 /** What `/healthz` and `/readyz` say of the heartbeat consumer; `disabled` when the server runs without one. */
@@ -32,6 +33,8 @@ export interface ServerDeps {
   pacDirect: boolean;
   /** What the PAC file and the original routes answer a caller with no location in no site (unknown-caller.ts). */
   unknownCaller: UnknownCallerMode;
+  /** Site networks, the same the lookup uses: the WLCG WPAD export gives a private address only inside its site. */
+  locality: Locality;
   /** Caches an operator is draining (never offered); the same list the lookup consults. */
   drains: DrainList;
   /** Bearer token of the admin routes; empty: the admin routes are off. */
