@@ -81,6 +81,18 @@ export const serverConfigTable = {
     help: 'seconds between checks of the GeoIP file; a changed file is loaded without a restart',
     arg: 'seconds',
   },
+  coverageCheckInterval: {
+    schema: numberFromText(0.1, 86_400).default(60),
+    help: 'seconds between checks of the coverage file; a changed file is loaded without a restart (a bad one is logged and the one in use kept)',
+    arg: 'seconds',
+  },
+  warmup: {
+    schema: numberFromText(0, 3600).default(40),
+    help:
+      'seconds after a start with the in-memory registry in which /readyz answers 503 "warming" and answers note that the registry is still filling ' +
+      '(default: the agents\' 30 s interval, its 10% jitter and a margin; 0: off; a Redis replica never warms)',
+    arg: 'seconds',
+  },
   pacDirect: {
     schema: booleanFromText.default(true),
     help: 'end PAC proxy lists with DIRECT, so clients go to the origin when every cache is down',

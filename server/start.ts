@@ -9,8 +9,8 @@ import type { Logger } from '../shared/logger.js';
 import { createHttpApp } from './http/app.js';
 import type { ServerConfig } from './config.js';
 import { createHeartbeatConsumer } from './ingest/consumer.js';
-import { loadCoverage } from './geo/coverage.js';
 import { createCoverageLocality } from './geo/coverage-sites.js';
+import { relocateCaches } from './geo/cache-location.js';
 import { createDrainList, type DrainList } from './registry/drains.js';
 import { bundledGeoIpPath } from './geo/geoip.js';
 import { openWatchedGeoIp, type WatchedGeoIp } from './geo/geoip-watch.js';
@@ -20,7 +20,6 @@ import { createLookupService } from './lookup/nearest.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
 import type { Registry } from './registry/types.js';
-import { coverageNetworks } from './verification/probe-policy.js';
 import { createVerifier, type Verifier } from './verification/verifier.js';
 import { createAdmission } from './ingest/admission.js';
 import { loadKeyringFile, type Keyring } from './ingest/keyring.js';
@@ -51,9 +50,17 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   const metrics = createMetrics();
   let keyring: Keyring | null = config.keyringFile ? loadKeyringFile(config.keyringFile, logger) : null;
   const socketOptions = amqpSocketOptions(config);
-  const locality = createCoverageLocality(config.coverageFile, logger);
+  const locality = createCoverageLocality({ path: config.coverageFile, intervalMs: config.coverageCheckInterval * 1000, logger });
   const geoip = await openWatchedGeoIp({ path: config.geoipDatabase || bundledGeoIpPath(), intervalMs: config.geoipCheckInterval * 1000, logger, clock });
   const registry = await createRegistry(config, { clock, logger });
+  // A new GeoIP database moves the caches it locates (and with them the lookup index, made per registry view).
+  geoip.onReload(async () => {
+    const { checked, moved } = await relocateCaches(registry, geoip);
+    logger.info({ component: 'geoip', checked, moved }, 'caches located again with the new GeoIP database');
+  });
+  // The memory registry is empty after a start until every agent has beaten once: until then /readyz says
+  // `warming` and answers say so. A Redis replica has the shared registry (or is `unready` until it has).
+  const warmUntil = config.redisUrl ? -Infinity : clock.now() + config.warmup * 1000;
   const drains = createDrainList();
   const lookup = createLookupService({
     registry,
@@ -79,7 +86,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     registry,
     clock,
   });
-  const ingest = createIngest({ registry, geoip, clock, logger, metrics, admission });
+  const ingest = createIngest({ registry, geoip, clock, logger, metrics, admission, ttlMs: config.cacheTtl * 1000 });
   const consumer =
     deps.amqp === false
       ? null
@@ -112,7 +119,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
           joinRate: config.verifyJoinRate,
         },
         // The operator's coverage networks (not what agents declare): caches there may be probed on any address.
-        coverage: coverageNetworks(loadCoverage(config.coverageFile)),
+        coverage: locality.networks,
       })
     : null;
 
@@ -143,6 +150,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     locality,
     drains,
     adminToken: config.adminToken,
+    warming: () => clock.now() < warmUntil,
   });
 
   const server = await listen(app, config.host, config.port);
@@ -171,6 +179,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     async stop() {
       clearInterval(sweeper);
       geoip.close();
+      locality.close();
       await verifier?.stop();
       if (consumer) await consumer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,8 @@
 import type { Heartbeat } from '../../shared/heartbeat.js';
 import type { GeoIp, GeoRecord } from './geoip.js';
-import { publicAddress, type CacheLocation } from '../model/cache.js';
+import { publicAddress, type CacheEntry, type CacheLocation } from '../model/cache.js';
+import type { Registry } from '../registry/types.js';
+import { toUnitVector } from './sphere.js';
 
 const EMPTY_GEO: Omit<GeoRecord, 'latitude' | 'longitude'> = {
   city: null,
@@ -47,4 +49,54 @@ export function locateCache(hb: Heartbeat, geoip: GeoIp): CacheLocation | null {
 /** A cache needs geolocating again only when what its location depends on changed. */
 export function sameLocationInputs(a: Heartbeat, b: Heartbeat): boolean {
   return publicAddress(a) === publicAddress(b) && a.latitude === b.latitude && a.longitude === b.longitude;
+}
+
+/**
+ * The location a heartbeat's cache gets: its listed entry's, while what that depends on is unchanged and
+ * no GeoIP database was loaded since that entry's heartbeat (`loadedAt`), else looked up afresh. So a cache
+ * is located again at its first heartbeat after a reload even where the pass of `relocateCaches` missed
+ * it (a heartbeat in flight meanwhile, a replica's entry written with the database before).
+ */
+export function locationFor(hb: Heartbeat, previous: CacheEntry | undefined, geoip: GeoIp & { loadedAt?: () => number }): CacheLocation | null {
+  const current = previous !== undefined && sameLocationInputs(previous.heartbeat, hb) && !(geoip.loadedAt && previous.lastActiveMs < geoip.loadedAt());
+  return current ? previous.location : locateCache(hb, geoip);
+}
+
+const sameGeo = (a: CacheLocation | null, b: CacheLocation | null) =>
+  a === b ||
+  (a !== null &&
+    b !== null &&
+    a.latitude === b.latitude &&
+    a.longitude === b.longitude &&
+    a.source === b.source &&
+    a.city === b.city &&
+    a.regionCode === b.regionCode &&
+    a.countryCode === b.countryCode &&
+    a.countryName === b.countryName &&
+    a.continent === b.continent &&
+    a.timeZone === b.timeZone &&
+    a.postalCode === b.postalCode &&
+    a.metroCode === b.metroCode);
+
+/**
+ * After a new GeoIP database was loaded: every listed cache that GeoIP located (or could not locate) is
+ * looked up again, and one whose location changed is put back with it (same liveness, same verification),
+ * so the lookup index, site positions and serialised views, all made per registry view, follow. Caches
+ * with declared coordinates keep them. Each entry is read and written with no wait in between, so a
+ * heartbeat that arrives meanwhile is never overwritten by an older copy (a shared registry refuses an
+ * older write too). Returns how many were looked at and how many moved.
+ */
+export async function relocateCaches(registry: Registry, geoip: GeoIp): Promise<{ checked: number; moved: number }> {
+  let checked = 0;
+  let moved = 0;
+  for (const { id } of registry.snapshot()) {
+    const entry = registry.get(id);
+    if (!entry || entry.location?.source === 'declared') continue;
+    checked++;
+    const location = locateCache(entry.heartbeat, geoip);
+    if (sameGeo(location, entry.location)) continue;
+    moved++;
+    await registry.put({ ...entry, location, unit: location ? toUnitVector(location) : null });
+  }
+  return { checked, moved };
 }

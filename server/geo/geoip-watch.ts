@@ -8,8 +8,10 @@ export interface WatchedGeoIp extends GeoIp {
   loadedAt(): number;
   /** How many times a changed file was loaded since start. */
   reloads(): number;
-  /** Read the file again now; keeps the old database if the new one does not open. */
+  /** Read the file again now; keeps the old database if the new one does not open. Resolves once every `onReload` listener has. */
   reload(): Promise<boolean>;
+  /** Call `listener` after each database swapped in (what depends on locations: `relocateCaches`). */
+  onReload(listener: () => Promise<void> | void): void;
   close(): void;
 }
 
@@ -29,13 +31,21 @@ export async function openWatchedGeoIp(options: { path: string; intervalMs: numb
   let loading: Promise<boolean> | null = null;
   // A change seen while a load runs (the file still being written) gets a load of its own afterwards.
   let changedWhileLoading = false;
+  const listeners: (() => Promise<void> | void)[] = [];
 
   const load = (): Promise<boolean> =>
     openGeoIp(path, log)
-      .then((next) => {
+      .then(async (next) => {
         current = next;
         loadedAt = clock.now();
         reloads++;
+        for (const listener of listeners) {
+          try {
+            await listener();
+          } catch (error) {
+            log.error({ err: error }, 'after a GeoIP reload: a listener failed');
+          }
+        }
         return true;
       })
       .catch((error: unknown) => {
@@ -73,6 +83,7 @@ export async function openWatchedGeoIp(options: { path: string; intervalMs: numb
     loadedAt: () => loadedAt,
     reloads: () => reloads,
     reload,
+    onReload: (listener) => void listeners.push(listener),
     close: () => unwatchFile(path, onChange),
   };
 }

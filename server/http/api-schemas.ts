@@ -140,6 +140,8 @@ export const CacheSchema = z.object({
   created: z.string(),
   last_heartbeat: z.string(),
   last_heartbeat_age_s: z.number(),
+  clock_drift_s: z.number().describe('server clock when the last heartbeat arrived minus its timestamp, in seconds (negative: stamped in the future)'),
+  clock_drift: z.boolean().describe('clock_drift_s is over 10 s either way (the agent’s clock is off, or its heartbeat waited in a queue)'),
 });
 
 export const RankedCacheSchema = CacheSchema.extend({
@@ -163,7 +165,7 @@ export const CallerSchema = z.object({
 
 export const NearestResponseSchema = z.object({
   caller: CallerSchema,
-  note: nullableString.describe('set when a rule had to be relaxed, or the caller could not be located'),
+  note: nullableString.describe('set when a rule had to be relaxed, the caller could not be located, or the registry is still filling after a start (--warmup)'),
   caches: z.array(RankedCacheSchema),
 });
 

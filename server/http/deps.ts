@@ -39,4 +39,6 @@ export interface ServerDeps {
   drains: DrainList;
   /** Bearer token of the admin routes; empty: the admin routes are off. */
   adminToken: string;
+  /** The registry is still filling after a start (memory registry, within `--warmup`): /readyz 503 `warming`, a note in answers. */
+  warming: () => boolean;
 }

@@ -3,10 +3,10 @@ import { toUnitVector } from '../geo/sphere.js';
 import type { Heartbeat } from '../../shared/heartbeat.js';
 import type { Logger } from '../../shared/logger.js';
 import type { GeoIp } from '../geo/geoip.js';
-import { locateCache, sameLocationInputs } from '../geo/cache-location.js';
+import { locationFor } from '../geo/cache-location.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
-import type { CacheEntry } from '../model/cache.js';
+import { CLOCK_DRIFT_LIMIT_S, clockDriftS, hasClockDrift, heartbeatAgeS, type CacheEntry } from '../model/cache.js';
 import type { HeartbeatAdmission } from './admission.js';
 
 export type IngestResult =
@@ -21,14 +21,17 @@ export interface Ingest {
 /** Turns heartbeats into registry entries, geolocating each cache once (again only if its address changes). */
 export function createIngest(deps: {
   registry: Registry;
-  geoip: GeoIp;
+  /** `loadedAt`: a cache heard from before the GeoIP database in use was loaded is located again. */
+  geoip: GeoIp & { loadedAt?: () => number };
   clock: Clock;
+  /** How long a cache stays listed (`--cache-ttl`): a heartbeat older than this does not list a new cache. */
+  ttlMs: number;
   logger: Logger;
   metrics: Metrics;
   /** Schema, signature, replay and limit checks (admission.ts). */
   admission: HeartbeatAdmission;
 }): Ingest {
-  const { registry, geoip, clock, metrics, admission } = deps;
+  const { registry, geoip, clock, metrics, admission, ttlMs } = deps;
   const log = deps.logger.child({ component: 'ingest' });
 
   /** An admitted heartbeat into the registry; `signedBy`: the key id it was signed with. */
@@ -45,7 +48,18 @@ export function createIngest(deps: {
       }
       return { ok: true, event: 'ignored' };
     }
-    const location = previous && sameLocationInputs(previous.heartbeat, hb) ? previous.location : locateCache(hb, geoip);
+    // As the original: a heartbeat for a cache not listed, stamped a TTL or more ago (queued, replayed, or
+    // from a clock far behind), does not list it. A listed cache's heartbeat is a sign of life whatever its
+    // stamp (it refreshes the cache, as the original's does; its drift is shown): refusing it would drop a
+    // cache that is still beating because of its clock alone.
+    const ageS = heartbeatAgeS(hb, now);
+    if (!previous && ageS >= ttlMs / 1000) {
+      const detail = `heartbeat for a cache not listed is ${ageS.toFixed(1)} s old (cache TTL ${ttlMs / 1000} s): queued, replayed or from a clock behind`;
+      metrics.heartbeats.inc({ result: 'rejected', reason: 'stale' });
+      log.warn({ reason: 'stale', detail, id: hb.uuid, hostname: hb.hostname }, 'heartbeat rejected');
+      return { ok: false, reason: detail };
+    }
+    const location = locationFor(hb, previous, geoip);
     const entry: CacheEntry = {
       id: hb.uuid,
       heartbeat: hb,
@@ -56,6 +70,9 @@ export function createIngest(deps: {
       verification: previous?.verification ?? null,
       signedBy,
     };
+    if (hasClockDrift(entry) && !(previous && hasClockDrift(previous))) {
+      log.warn({ id: hb.uuid, hostname: hb.hostname, clock_drift_s: Math.round(clockDriftS(entry) * 10) / 10 }, `clock drift: heartbeat timestamp over ${CLOCK_DRIFT_LIMIT_S} s from the server clock`);
+    }
     const event = await registry.put(entry);
     metrics.heartbeats.inc({ result: 'accepted', reason: hb.status });
     if (event === 'joined') {

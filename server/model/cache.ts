@@ -95,3 +95,25 @@ export function verificationFailed(entry: CacheEntry): entry is CacheEntry & { v
 export function verificationAllows(entry: CacheEntry, callerInSite: boolean): boolean {
   return callerInSite || !verificationFailed(entry);
 }
+
+/** Drift between an agent's clock and the server's over this many seconds is shown, as the original's red row. */
+export const CLOCK_DRIFT_LIMIT_S = 10;
+
+/**
+ * How long before the server received it a heartbeat says it was sent (server clock at receipt minus the
+ * agent's `timestamp`, in seconds): positive, stamped earlier (a clock behind, or a message that waited
+ * in a queue); negative, stamped in the future (a clock ahead). As the original's `curr - time_sent`.
+ */
+export function heartbeatAgeS(hb: Heartbeat, receivedMs: number): number {
+  return receivedMs / 1000 - hb.timestamp;
+}
+
+/** A listed cache's clock drift: its last heartbeat's age when it arrived (`lastActiveMs` is that moment). */
+export function clockDriftS(entry: CacheEntry): number {
+  return heartbeatAgeS(entry.heartbeat, entry.lastActiveMs);
+}
+
+/** Its last heartbeat was stamped more than `CLOCK_DRIFT_LIMIT_S` from the server's clock, either way. */
+export function hasClockDrift(entry: CacheEntry): boolean {
+  return Math.abs(clockDriftS(entry)) > CLOCK_DRIFT_LIMIT_S;
+}

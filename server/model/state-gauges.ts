@@ -5,6 +5,7 @@ import type { GeoIp } from '../geo/geoip.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
 import { OFFER_STATES, offerState, type OfferState } from './state.js';
+import { CLOCK_DRIFT_LIMIT_S, hasClockDrift } from './cache.js';
 
 /** Gauges computed when Prometheus scrapes (no bookkeeping on the hot path): caches by state, GeoIP age. */
 export function registerStateGauges(
@@ -21,6 +22,16 @@ export function registerStateGauges(
       const counts = Object.fromEntries(OFFER_STATES.map((s) => [s, 0])) as Record<OfferState, number>;
       for (const e of registry.snapshot()) counts[offerState(e, deps.defaultMaxLoad, drains.has)]++;
       for (const s of OFFER_STATES) this.set({ state: s }, counts[s]);
+    },
+  });
+  new Gauge({
+    name: 'shoal_caches_clock_drift',
+    help: `Live caches whose last heartbeat was stamped more than ${CLOCK_DRIFT_LIMIT_S} s from the server clock`,
+    registers: [metrics.registry],
+    collect() {
+      let drifting = 0;
+      for (const e of registry.snapshot()) if (hasClockDrift(e)) drifting++;
+      this.set(drifting);
     },
   });
   new Gauge({

@@ -6,7 +6,7 @@
 
 import { proxyUrl } from '../../shared/proxy-string.js';
 import type { Caller, LookupResult, RankedCache } from '../lookup/nearest.js';
-import type { CacheEntry } from '../model/cache.js';
+import { clockDriftS, hasClockDrift, type CacheEntry } from '../model/cache.js';
 import { adminVerificationView, publicVerificationView } from '../verification/outcome.js';
 import { asciiJson } from './ascii-json.js';
 import type { ViewCache } from './view-cache.js';
@@ -53,6 +53,9 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
     created: new Date(entry.createdMs).toISOString(),
     last_heartbeat: new Date(entry.lastActiveMs).toISOString(),
     last_heartbeat_age_s: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
+    /** Server clock at receipt minus the last heartbeat's timestamp (s); `clock_drift`: over 10 s either way, as the original flagged. */
+    clock_drift_s: Math.round(clockDriftS(entry) * 10) / 10,
+    clock_drift: hasClockDrift(entry),
   };
 }
 
@@ -126,12 +129,16 @@ export function cacheListView(entries: readonly CacheEntry[], nowMs: number) {
   return { count: caches.length, caches: caches.map((e) => cacheView(e, nowMs)) };
 }
 
+/** The note while the registry is still filling after a start (`--warmup`): an answer with few caches is not the whole truth yet. */
+export const WARMING_NOTE = 'registry still filling after a restart: caches reappear as their agents send heartbeats (within one heartbeat interval)';
+
 /**
  * `/api/v1/nearest`'s body: `asciiJson(JSON.stringify({ caller, note, caches: caches.map(rankedView) }))`, each
  * cache's fixed part serialised once (`views`). Joined, not concatenated: see fillTemplate.
  */
-export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'appendRankedJson'>): string {
-  const out = [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(result.note)},"caches":[`)];
+export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'appendRankedJson'>, warming = false): string {
+  const note = warming ? (result.note ? `${WARMING_NOTE}; ${result.note}` : WARMING_NOTE) : result.note;
+  const out = [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(note)},"caches":[`)];
   result.caches.forEach((r, i) => {
     if (i > 0) out.push(',');
     views.appendRankedJson(out, r, nowMs);

@@ -27,3 +27,11 @@ export function formatPlace(place: { city: string | null; countryCode: string | 
   if (place.latitude !== null && place.longitude !== null) return `${place.latitude.toFixed(2)}, ${place.longitude.toFixed(2)}`;
   return null;
 }
+
+/** What a clock drift means, for the badge's title: positive, stamped before the server received it. */
+export function formatDrift(driftS: number): string {
+  const s = Math.abs(driftS).toFixed(1);
+  return driftS > 0
+    ? `last heartbeat stamped ${s} s before the server received it: the agent's clock is behind, or the message waited in a queue`
+    : `last heartbeat stamped ${s} s after the server received it: the agent's clock is ahead`;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { effectiveMaxLoad, verificationFailed, type CacheEntry } from '../model/cache.js';
+import { clockDriftS, effectiveMaxLoad, hasClockDrift, verificationFailed, type CacheEntry } from '../model/cache.js';
 import { PAGE_STATES, pageState, type PageState } from '../model/state.js';
 import { verificationClass } from '../verification/outcome.js';
 
@@ -50,6 +50,8 @@ export interface StatusRow {
   draining: boolean;
   lastActiveMs: number;
   ageSeconds: number;
+  /** Its clock's drift in seconds (`clockDriftS`) when over the limit (`hasClockDrift`), else null: shown in red, as the original's row. */
+  clockDrift: number | null;
   /** Lower-case text the filter box searches. */
   searchText: string;
 }
@@ -85,6 +87,7 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
     draining: isDrained(entry.id),
     lastActiveMs: entry.lastActiveMs,
     ageSeconds: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
+    clockDrift: hasClockDrift(entry) ? Math.round(clockDriftS(entry) * 10) / 10 : null,
     searchText,
   };
 }

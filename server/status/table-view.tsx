@@ -1,4 +1,4 @@
-import { formatAge, formatLoad, formatPercent, formatPlace } from './format.js';
+import { formatAge, formatDrift, formatLoad, formatPercent, formatPlace } from './format.js';
 import { PAGE_STATES } from '../model/state.js';
 import { DEFAULT_QUERY, PAGE_SIZES, type SortKey, type StatusQuery, type StatusRow, type TablePage } from './table-model.js';
 
@@ -46,7 +46,7 @@ function Row(props: { row: StatusRow }) {
   const { row } = props;
   const fraction = row.load / row.maxLoad;
   return (
-    <tr data-id={row.id} class={row.state}>
+    <tr data-id={row.id} class={row.clockDrift === null ? row.state : `${row.state} drift`}>
       <th scope="row" class="host">
         {row.hostname}
       </th>
@@ -76,6 +76,12 @@ function Row(props: { row: StatusRow }) {
       <td>{row.access}</td>
       <td>
         <time datetime={new Date(row.lastActiveMs).toISOString()}>{formatAge(row.ageSeconds)} ago</time>
+        {row.clockDrift === null ? null : (
+          <span class="badge drift" title={formatDrift(row.clockDrift)}>
+            clock {row.clockDrift > 0 ? '−' : '+'}
+            {Math.abs(row.clockDrift).toFixed(1)} s
+          </span>
+        )}
       </td>
     </tr>
   );

@@ -16,7 +16,7 @@ describe('shoal-server as a process', () => {
   afterAll(() => deleteExchange(exchange));
 
   const start = async (amqpUrl: string) => {
-    server = startProgram(BIN.server, ['--host', '127.0.0.1', '--port', '0', '--amqp-url', amqpUrl, '--exchange', exchange, '--admin-token', TOKEN]);
+    server = startProgram(BIN.server, ['--host', '127.0.0.1', '--port', '0', '--amqp-url', amqpUrl, '--exchange', exchange, '--admin-token', TOKEN, '--warmup', '0']);
     const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     return url as string;
   };

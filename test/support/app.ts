@@ -15,9 +15,13 @@ export async function startAppServer(flags: Record<string, unknown> = {}): Promi
   return startTestServer({ amqp: false, flags });
 }
 
-/** Adds a cache as if its agent had sent this heartbeat (original fields plus extensions); returns its id. */
+/**
+ * Adds a cache as if its agent had sent this heartbeat (original fields plus extensions); returns its id.
+ * Stamped with the server's clock, as an agent on time stamps it (a test that moved its clock far ahead
+ * would otherwise send a heartbeat the server refuses as stale).
+ */
 export async function addCache(server: TestServer, fields: Record<string, unknown>): Promise<string> {
-  const hb = originalHeartbeat(fields);
+  const hb = originalHeartbeat({ timestamp: server.clock.now() / 1000, ...fields });
   const result = await server.ingest.handle(hb);
   if (!result.ok) throw new Error(`test heartbeat rejected: ${result.reason}`);
   return hb.uuid as string;

@@ -43,7 +43,7 @@ export async function createSecureIngest(options: { mode?: SignatureMode; limits
     registry,
     clock,
   });
-  const ingest = createIngest({ registry, geoip, clock, logger: createSilentLogger(), metrics, admission });
+  const ingest = createIngest({ registry, geoip, clock, logger: createSilentLogger(), metrics, admission, ttlMs: 180_000 });
   return {
     ingest,
     registry,

@@ -15,7 +15,8 @@ import { AMQP_URL, deleteExchange, uniqueName } from './services.js';
 export function testServerConfig(flags: Record<string, unknown> = {}): ServerConfig {
   return loadServerConfig({
     env: {},
-    flags: { host: '127.0.0.1', port: 0, amqpUrl: AMQP_URL, exchange: uniqueName('shoal-test'), logLevel: 'silent', verify: false, ...flags },
+    // warmup 0: a test's server answers as a warmed-up one; tests of warming set it.
+    flags: { host: '127.0.0.1', port: 0, amqpUrl: AMQP_URL, exchange: uniqueName('shoal-test'), logLevel: 'silent', verify: false, warmup: 0, ...flags },
   });
 }
 

@@ -37,7 +37,7 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     const result = deps.lookup.nearest({ caller, count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
     recordLookup(deps.metrics, 'api_nearest', started, result.caches.length, result.caches.some((r) => r.degraded));
     if (q.format !== 'json') return fastResponse(listBody(q.format, result.caches), TEXT_HEADERS);
-    return fastResponse(nearestJson(result, deps.clock.now(), views), JSON_HEADERS);
+    return fastResponse(nearestJson(result, deps.clock.now(), views, deps.warming()), JSON_HEADERS);
   });
 
   app.get('/caches', (c) => {

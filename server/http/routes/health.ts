@@ -14,7 +14,8 @@ export function createHealthRoutes(deps: ServerDeps): Hono {
   );
   // Degraded (Redis or the broker away) still answers 200: the replica serves its last view, and a load
   // balancer that dropped every replica at once would leave clients with nothing. Only a replica with no
-  // view yet (started while Redis was away) is not ready.
+  // view yet (started while Redis was away) is not ready. Nor is a memory registry still filling after a
+  // start (`warming`): its few caches are not the truth, and a balancer should ask a replica that has them.
   app.get('/readyz', (c) => {
     const registry = registryHealth();
     const broker = amqp();
@@ -22,9 +23,15 @@ export function createHealthRoutes(deps: ServerDeps): Hono {
     const built = deps.geoip.builtAt();
     const geoip = { loaded: Number.isFinite(built) && built > 0, path: deps.geoip.path(), built: built > 0 ? new Date(built).toISOString() : null };
     const status =
-      registry.status === 'loading' || !geoip.loaded ? 'unready' : registry.status === 'degraded' || broker === 'connecting' ? 'degraded' : 'ok';
+      registry.status === 'loading' || !geoip.loaded
+        ? 'unready'
+        : deps.warming()
+          ? 'warming'
+          : registry.status === 'degraded' || broker === 'connecting'
+            ? 'degraded'
+            : 'ok';
     c.header('Cache-Control', 'no-store');
-    return c.json({ status, caches: deps.registry.snapshot().length, registry, amqp: broker, geoip }, status === 'unready' ? 503 : 200);
+    return c.json({ status, caches: deps.registry.snapshot().length, registry, amqp: broker, geoip }, status === 'unready' || status === 'warming' ? 503 : 200);
   });
   return app;
 }
