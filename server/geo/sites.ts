@@ -1,13 +1,23 @@
 import { createNetworkMatcher, isValidCidr, type NetworkMatcher } from './networks.js';
 import type { Coverage } from './coverage.js';
 import type { CacheEntry, CacheLocation } from '../model/cache.js';
+import type { IpLiteral } from '../../shared/identity.js';
+import { createNatIndex } from './nat.js';
 
 /** Which site each cache belongs to and which networks each site serves, for one registry snapshot. */
 export interface SiteIndex {
-  /** Sites whose networks contain the address (sorted; empty when none, or no address). */
+  /**
+   * Sites whose networks contain the address, and the sites of the caches whose external (NAT) address it
+   * is: a caller there is behind the same NAT (sorted; empty when none, or no address).
+   */
   sitesOf(address: string | null): readonly string[];
-  /** The cache's site: declared, else the coverage site holding one of its addresses, else (if it declares networks) its hostname. */
+  /**
+   * The cache's site: declared, else the coverage site holding one of its addresses, else (if it declares
+   * networks, or sits behind a NAT: an `external_ip`) a site of its own, named by its hostname.
+   */
   siteOfCache(entry: CacheEntry): string | null;
+  /** The external address of the caches the address is behind the same NAT as (spelt as they spell it), or null. */
+  natOf(address: string | null): IpLiteral | null;
   /** Where a site is: its first located cache by hostname (declared coordinates win), or null. */
   positionOf(site: string): CacheLocation | null;
 }
@@ -50,7 +60,7 @@ export function createLocality(coverage: Coverage): Locality {
 
   const siteOfCache = (entry: CacheEntry): string | null => {
     const hb = entry.heartbeat;
-    return hb.site ?? coverageSiteOfCache(entry) ?? (hb.networks?.length ? hb.hostname : null);
+    return hb.site ?? coverageSiteOfCache(entry) ?? (hb.networks?.length || hb.externalIp !== undefined ? hb.hostname : null);
   };
 
   const matcherFor = (cidrs: readonly string[]): NetworkMatcher => {
@@ -68,9 +78,11 @@ export function createLocality(coverage: Coverage): Locality {
     const networks = new Map<string, Set<string>>();
     for (const [site, cidrs] of Object.entries(coverage)) networks.set(site, new Set(cidrs));
     const positions = new Map<string, { hostname: string; location: CacheLocation }>();
+    const nat = createNatIndex();
     for (const entry of snapshot) {
       const site = siteOfCache(entry);
       if (site === null) continue;
+      nat.add(entry.heartbeat.externalIp, site);
       const set = networks.get(site) ?? new Set<string>();
       for (const cidr of entry.heartbeat.networks ?? []) set.add(cidr);
       networks.set(site, set);
@@ -87,11 +99,16 @@ export function createLocality(coverage: Coverage): Locality {
     return {
       siteOfCache,
       positionOf: (site) => positions.get(site)?.location ?? null,
+      natOf: (address) => (address ? nat.natOf(address) : null),
       sitesOf(address) {
         if (!address) return [];
         const out: string[] = [];
         for (const { site, matcher } of siteMatchers) if (matcher.has(address)) out.push(site);
-        return out;
+        const behind = nat.sitesOf(address);
+        if (behind.length === 0) return out;
+        if (out.length === 0) return behind;
+        for (const site of behind) if (!out.includes(site)) out.push(site);
+        return out.sort((a, b) => a.localeCompare(b));
       },
     };
   };

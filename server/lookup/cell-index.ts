@@ -1,5 +1,6 @@
 import { cacheCost, type RankWeights } from './rank.js';
 import { effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type CacheEntry } from '../model/cache.js';
+import { isLocated } from '../model/location.js';
 
 /**
  * The registry's view laid out in flat typed arrays, built once per view (the registry hands out the
@@ -116,7 +117,7 @@ function entryFlags(e: CacheEntry, defaultMaxLoad: number): number {
   f |= hb.cacheType === 'varnish' ? FLAG.VARNISH : FLAG.SQUID;
   if (hb.access === 'global' && verificationAllows(e, false)) f |= FLAG.OPEN;
   if (isDegraded(hb, defaultMaxLoad)) f |= FLAG.DEGRADED;
-  if (e.unit) f |= FLAG.LOCATED;
+  if (isLocated(e)) f |= FLAG.LOCATED;
   return f;
 }
 

@@ -1,12 +1,14 @@
 import { toUnitVector, unitDistanceKm, type UnitVector } from '../geo/sphere.js';
 import type { CacheType } from '../../shared/heartbeat.js';
-import type { ProxyHost } from '../../shared/identity.js';
-import { cacheCost, createCostCutoff, rankCaches, type RankWeights } from './rank.js';
+import type { IpLiteral, ProxyHost } from '../../shared/identity.js';
+import { cacheCost, createCostCutoff, rankCaches, type CostCutoff, type RankWeights } from './rank.js';
 import type { GeoIp, GeoRecord } from '../geo/geoip.js';
 import { createLocality, type Locality, type SiteIndex } from '../geo/sites.js';
 import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, updateLookupIndex, type LookupIndex } from './cell-index.js';
 import type { Registry } from '../registry/types.js';
-import { addressForCaller, effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type CacheEntry } from '../model/cache.js';
+import { addressForCaller, behindSameNat, effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type CacheEntry } from '../model/cache.js';
+import { distanceUnknownFor } from '../model/location.js';
+import { noneOfferedNote, unlocatedNote, type Refusal } from './unoffered.js';
 
 /** How the caller's position was found: `lat`/`lon` given, its site's caches, GeoIP on its address, or not at all. */
 export type LocatedBy = 'geoip' | 'query' | 'site' | 'unknown';
@@ -17,8 +19,10 @@ export interface Caller {
   latitude: number | null;
   longitude: number | null;
   geo: GeoRecord | null;
-  /** Sites whose networks hold the caller's address (declared by agents or in the coverage file). */
+  /** Sites whose networks hold the caller's address (declared by agents or in the coverage file), or whose caches it shares a NAT with. */
   sites: readonly string[];
+  /** The caches' external (NAT) address the caller's address is, as they spell it: it is behind that NAT. Absent: null. */
+  nat?: IpLiteral | null;
 }
 
 export interface LookupQuery {
@@ -37,7 +41,7 @@ export interface RankedCache {
   score: number;
   local: boolean;
   maxLoad: number;
-  /** The address this caller should use: the private one for a `private` cache of its own site, else the hostname. */
+  /** The address this caller should use (model/cache.ts addressForCaller): the private one for a `private` cache of its own site or one behind its NAT, else the hostname. */
   host: ProxyHost;
   site: string | null;
   /** Offered although overloaded or failing, because nothing else was left. */
@@ -47,7 +51,7 @@ export interface RankedCache {
 export interface LookupResult {
   caller: Caller;
   caches: RankedCache[];
-  /** Set when the answer had to relax a rule (e.g. every cache overloaded). */
+  /** Set when the answer had to relax a rule (e.g. every cache overloaded), holds unlocated caches, or offers none of the caches listed (and why). */
   note: string | null;
 }
 
@@ -66,6 +70,7 @@ interface Candidate {
   entry: CacheEntry;
   local: boolean;
   distanceKm: number | null;
+  unlocated: boolean;
   load: number;
   maxLoad: number;
   hostname: string;
@@ -91,20 +96,36 @@ export function createLookupService(deps: LookupDeps): LookupService {
 
   const servesQuery = (e: CacheEntry, upstream: LookupQuery['upstream']) => upstream === 'any' || servesUpstream(e.heartbeat, upstream);
 
+  // The lookup's rules for one cache, in two parts around working out its site (dearer than these checks).
+  // `consider` applies them; an answer that offers nothing asks them why (`noneOffered`).
+  /** The rules that do not depend on where the caller is: the first that leaves the cache out, or null. */
+  const queryRefusal = (e: CacheEntry, query: LookupQuery): Refusal | null => {
+    const hb = e.heartbeat;
+    if (isLeaving(hb)) return 'leaving';
+    if (isDrained(e.id)) return 'draining';
+    if (query.verifiedOnly && !isVerified(e)) return 'not-verified';
+    if (!servesQuery(e, query.upstream)) return 'upstream';
+    if (query.type !== 'any' && hb.cacheType !== query.type) return 'type';
+    return null;
+  };
+  /** The rules that weigh whether the caller is in the cache's site. */
+  const siteRefusal = (e: CacheEntry, local: boolean): Refusal | null => {
+    const access = e.heartbeat.access;
+    if (access !== 'global' && !local) return access;
+    // A cache the server could not verify stays on offer inside its own site only.
+    if (!verificationAllows(e, local)) return 'verification';
+    return null;
+  };
+  const siteFor = (e: CacheEntry, query: LookupQuery, sites: SiteIndex) =>
+    query.caller.sites.length > 0 || e.heartbeat.access !== 'global' ? sites.siteOfCache(e) : null;
+
   /** The lookup's rules for one cache: the candidate it makes for this query, or null when it is not offered. */
   const consider = (e: CacheEntry, query: LookupQuery, unit: UnitVector | null, sites: SiteIndex, relaxed: boolean): Candidate | null => {
-    const callerSites = query.caller.sites;
     const hb = e.heartbeat;
-    if (isLeaving(hb)) return null;
-    if (isDrained(e.id)) return null;
-    if (query.verifiedOnly && !isVerified(e)) return null;
-    if (!servesQuery(e, query.upstream)) return null;
-    if (query.type !== 'any' && hb.cacheType !== query.type) return null;
-    const site = callerSites.length > 0 || hb.access !== 'global' ? sites.siteOfCache(e) : null;
-    const local = site !== null && callerSites.includes(site);
-    if (hb.access !== 'global' && !local) return null;
-    // A cache the server could not verify stays on offer inside its own site only.
-    if (!verificationAllows(e, local)) return null;
+    if (queryRefusal(e, query) !== null) return null;
+    const site = siteFor(e, query, sites);
+    const local = site !== null && query.caller.sites.includes(site);
+    if (siteRefusal(e, local) !== null) return null;
     const maxLoad = effectiveMaxLoad(hb, options.defaultMaxLoad);
     const degraded = isDegraded(hb, options.defaultMaxLoad);
     if (degraded && !relaxed) return null;
@@ -112,13 +133,28 @@ export function createLookupService(deps: LookupDeps): LookupService {
       entry: e,
       local,
       distanceKm: unit && e.unit ? unitDistanceKm(unit, e.unit) : null,
+      unlocated: distanceUnknownFor(unit !== null, e),
       load: hb.load,
       maxLoad,
       hostname: hb.hostname,
-      host: addressForCaller(hb, local),
+      host: addressForCaller(hb, local, local && behindSameNat(hb, query.caller.nat)),
       site,
       degraded,
     };
+  };
+
+  /** Why none of a view's caches is offered, by reason (overloaded and failing ones would be: see the relaxed pass). */
+  const noneOffered = (view: readonly CacheEntry[], query: LookupQuery, sites: SiteIndex): Map<Refusal, number> => {
+    const reasons = new Map<Refusal, number>();
+    for (const e of view) {
+      let reason = queryRefusal(e, query);
+      if (reason === null) {
+        const site = siteFor(e, query, sites);
+        reason = siteRefusal(e, site !== null && query.caller.sites.includes(site));
+      }
+      if (reason !== null) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    return reasons;
   };
 
   // One index per registry view (the registry hands out the same array until something changes), each
@@ -162,9 +198,12 @@ export function createLookupService(deps: LookupDeps): LookupService {
     const index = indexOf(view);
     const { entries, flags, x, y, z, loadCost } = index;
     const need = requiredFlags(query);
-    const cutoff = createCostCutoff(query.count);
+    // Replaced, for the caches without a location, by one of their own (see below).
+    let cutoff: CostCutoff = createCostCutoff(query.count);
     const shrink = 1 - 1e-9; // float rounding must never skip a winner
     const chordWeight = (options.weights.distanceWeight / Math.PI) * shrink;
+    // What a located caller's cost charges a cache with no location: the farthest distance, w (model/location.ts).
+    const unlocatedCharge = options.weights.distanceWeight * shrink;
     /** Index `i` through the bounds and the rules; a candidate that can still make the answer is kept. */
     const visit = (i: number): Candidate | null => {
       const f = flags[i] as number;
@@ -172,11 +211,13 @@ export function createLookupService(deps: LookupDeps): LookupService {
       const limit = cutoff.value();
       let bound = (loadCost[i] as number) * shrink;
       if (bound > limit) return null;
-      if (unit && (f & FLAG.LOCATED) !== 0) {
-        const dx = unit[0] - (x[i] as number);
-        const dy = unit[1] - (y[i] as number);
-        const dz = unit[2] - (z[i] as number);
-        bound += chordWeight * Math.sqrt(dx * dx + dy * dy + dz * dz);
+      if (unit) {
+        if ((f & FLAG.LOCATED) !== 0) {
+          const dx = unit[0] - (x[i] as number);
+          const dy = unit[1] - (y[i] as number);
+          const dz = unit[2] - (z[i] as number);
+          bound += chordWeight * Math.sqrt(dx * dx + dy * dy + dz * dz);
+        } else bound += unlocatedCharge;
         if (bound > limit) return null;
       }
       const c = consider(entries[i] as CacheEntry, query, unit, sites, relaxed);
@@ -199,9 +240,15 @@ export function createLookupService(deps: LookupDeps): LookupService {
     // ranking in index order, as the full scan does, so equal costs break ties as before.
     const { cells } = index;
     const { bounds, distancePart } = cellScratch(cells.count);
+    // Caches with no location rank after every located one: their cell is left out of the walk, and read
+    // after it only for the places the located caches leave.
+    let unlocatedCell = -1;
     for (let c = 0; c < cells.count; c++) {
       if (((cells.anyFlags[c] as number) & need) !== need) bounds[c] = Infinity;
-      else {
+      else if (cells.located[c] === 0) {
+        unlocatedCell = c;
+        bounds[c] = Infinity;
+      } else {
         distancePart[c] = cells.located[c] === 1 ? chordWeight * distanceToCell(cells, c, unit[0], unit[1], unit[2]) : 0;
         bounds[c] = (cells.minLoadCost[c] as number) * shrink + (distancePart[c] as number);
       }
@@ -227,6 +274,17 @@ export function createLookupService(deps: LookupDeps): LookupService {
         if (c) found.push({ i, c });
       }
     }
+    if (unlocatedCell !== -1 && found.length < query.count) {
+      // Fewer located candidates than places: the cutoff never filled, so none was skipped and all are in
+      // `found`. The unlocated ones compete among themselves for the places left, in rising load cost.
+      cutoff = createCostCutoff(query.count - found.length);
+      for (let m = cells.start[unlocatedCell] as number; m < (cells.start[unlocatedCell + 1] as number); m++) {
+        if ((cells.memberFloor[m] as number) * shrink + unlocatedCharge > cutoff.value()) break;
+        const i = cells.members[m] as number;
+        const c = visit(i);
+        if (c) found.push({ i, c });
+      }
+    }
     found.sort((a, b) => a.i - b.i);
     for (const f of found) out.push(f.c);
     return out;
@@ -236,27 +294,34 @@ export function createLookupService(deps: LookupDeps): LookupService {
     locate(ip, coordinates) {
       const index = locality.index(registry.snapshot());
       const sites = index.sitesOf(ip);
+      // Behind the NAT of some caches (its address is their external_ip): at their sites, and given their private addresses.
+      const nat = sites.length > 0 ? index.natOf(ip) : null;
       const geo = ip ? geoip.lookup(ip) : null;
-      if (coordinates) return { ip, locatedBy: 'query', latitude: coordinates.latitude, longitude: coordinates.longitude, geo, sites };
+      if (coordinates) return { ip, locatedBy: 'query', latitude: coordinates.latitude, longitude: coordinates.longitude, geo, sites, nat };
       for (const site of sites) {
         const p = index.positionOf(site);
-        if (p) return { ip, locatedBy: 'site', latitude: p.latitude, longitude: p.longitude, geo: geo ?? p, sites };
+        if (p) return { ip, locatedBy: 'site', latitude: p.latitude, longitude: p.longitude, geo: geo ?? p, sites, nat };
       }
-      if (geo) return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo, sites };
-      return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites };
+      if (geo) return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo, sites, nat };
+      return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites, nat };
     },
     nearest(query) {
       const { caller } = query;
       const unit = caller.latitude !== null && caller.longitude !== null ? toUnitVector({ latitude: caller.latitude, longitude: caller.longitude }) : null;
       const notes: string[] = [];
       if (!unit) notes.push('caller location unknown: site-local caches first, then caches ranked by load only');
-      const sites = locality.index(registry.snapshot());
+      const view = registry.snapshot();
+      const sites = locality.index(view);
       let candidates = candidatesFor(query, unit, sites, false);
       if (candidates.length === 0) {
         candidates = candidatesFor(query, unit, sites, true);
         if (candidates.length > 0) notes.push('every matching cache is overloaded or failing; offering them anyway');
+        else if (view.length > 0) notes.push(noneOfferedNote(view.length, noneOffered(view, query, sites), query));
       }
       const ranked = rankCaches(candidates, query.count, options.weights);
+      let unlocated = 0;
+      for (const r of ranked) if (r.item.unlocated) unlocated++;
+      if (unlocated > 0) notes.push(unlocatedNote(unlocated));
       return {
         caller,
         note: notes.length > 0 ? notes.join('; ') : null,

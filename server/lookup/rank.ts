@@ -1,4 +1,5 @@
 import { EARTH_RADIUS_KM } from '../geo/sphere.js';
+import { UNKNOWN_DISTANCE_KM } from '../model/location.js';
 
 /** Constants of the ranking function (docs/api.md, Ranking): cost = w·d/(π·R) + (1 − w)·(load/max_load)^b. */
 export interface RankWeights {
@@ -12,8 +13,13 @@ export interface RankWeights {
 export interface Rankable {
   /** Inside the caller's own site: always ahead of non-local caches. */
   local: boolean;
-  /** Great-circle distance from the caller, or `null` when the caller's location is unknown. */
+  /** Great-circle distance from the caller, or `null` when the caller's or the cache's location is unknown. */
   distanceKm: number | null;
+  /**
+   * The caller's position is known and the cache's is not (model/location.ts): it ranks after every cache
+   * with a distance, and its cost charges the farthest distance there is. Absent: false.
+   */
+  unlocated?: boolean;
   load: number;
   /** Effective max load (> 0): the agent's, or the server default. */
   maxLoad: number;
@@ -21,12 +27,16 @@ export interface Rankable {
   hostname: string;
 }
 
-/** Lower is better. With an unknown distance only the load term counts. */
-export function cacheCost(c: Pick<Rankable, 'distanceKm' | 'load' | 'maxLoad'>, weights: RankWeights): number {
+/**
+ * Lower is better. An unlocated cache (for a located caller) is charged the farthest distance there is;
+ * with the caller's location unknown no distance is known and only the load term counts.
+ */
+export function cacheCost(c: Pick<Rankable, 'distanceKm' | 'load' | 'maxLoad' | 'unlocated'>, weights: RankWeights): number {
   const loadFraction = Math.max(0, c.load) / c.maxLoad;
   const loadTerm = (1 - weights.distanceWeight) * loadFraction ** weights.loadExponent;
-  if (c.distanceKm === null) return loadTerm;
-  return (weights.distanceWeight * c.distanceKm) / (Math.PI * EARTH_RADIUS_KM) + loadTerm;
+  const distanceKm = c.distanceKm ?? (c.unlocated === true ? UNKNOWN_DISTANCE_KM : null);
+  if (distanceKm === null) return loadTerm;
+  return (weights.distanceWeight * distanceKm) / (Math.PI * EARTH_RADIUS_KM) + loadTerm;
 }
 
 export interface Ranked<T> {
@@ -34,14 +44,17 @@ export interface Ranked<T> {
   cost: number;
 }
 
+/** Site-local first; then every cache with a known distance before those without a location (model/location.ts); then cost. */
 function before<T extends Rankable>(a: Ranked<T>, b: Ranked<T>): boolean {
   if (a.item.local !== b.item.local) return a.item.local;
+  const aUnlocated = a.item.unlocated === true;
+  if (aUnlocated !== (b.item.unlocated === true)) return !aUnlocated;
   if (a.cost !== b.cost) return a.cost < b.cost;
   return a.item.hostname < b.item.hostname;
 }
 
 /**
- * The best `count` candidates, best first: site-local ones ahead, then by cost. A bounded insertion
+ * The best `count` candidates, best first: site-local ones ahead, unlocated ones behind, then by cost. A bounded insertion
  * keeps it O(n·count) with no full sort, since count is small (≤ 100) and n can be thousands.
  */
 export function rankCaches<T extends Rankable>(candidates: Iterable<T>, count: number, weights: RankWeights): Ranked<T>[] {
@@ -66,7 +79,8 @@ export function rankCaches<T extends Rankable>(candidates: Iterable<T>, count: n
 /**
  * The `count`-th lowest cost offered so far. A non-local candidate whose cost is above it cannot make
  * the top `count` (at least `count` candidates come before it), so a lookup can skip it before building
- * anything for it. Local candidates must never be skipped this way: they rank ahead of any cost.
+ * anything for it. Local candidates must never be skipped this way: they rank ahead of any cost; nor may
+ * located candidates be measured against unlocated ones' costs: they rank ahead of those too.
  */
 export interface CostCutoff {
   offer(cost: number): void;

@@ -47,9 +47,18 @@ export function publicAddress(hb: Heartbeat): IpLiteral | undefined {
   return hb.publicIp ?? hb.externalIp;
 }
 
-/** The address a caller is given: a `private` cache's private address to a caller in its own site, else its hostname. */
-export function addressForCaller(hb: Heartbeat, callerInSite: boolean): ProxyHost {
-  return hb.access === 'private' && callerInSite && hb.privateIp ? hb.privateIp : hb.hostname;
+/**
+ * The address a caller is given: a `private` cache's private address to a caller in its own site, and
+ * any cache's private address to a caller behind the same NAT (its address is the cache's `external_ip`:
+ * a NAT seldom carries its own inside callers back in, `behindSameNat`); else its hostname.
+ */
+export function addressForCaller(hb: Heartbeat, callerInSite: boolean, callerBehindNat = false): ProxyHost {
+  return ((hb.access === 'private' && callerInSite) || callerBehindNat) && hb.privateIp ? hb.privateIp : hb.hostname;
+}
+
+/** The caller is behind the cache's NAT: its address (`nat`, as caches spell it; null: behind none) is the cache's external address. */
+export function behindSameNat(hb: Heartbeat, nat: string | null | undefined): boolean {
+  return nat !== null && nat !== undefined && hb.externalIp === nat;
 }
 
 /** The max load (kB/s) a cache is ranked against: its own, or the server's default when it sent none (or a non-positive one). */

@@ -26,6 +26,11 @@ describe('cacheCost', () => {
     expect(cacheCost({ distanceKm: null, load: 30, maxLoad: 100 }, DEFAULT_RANK_WEIGHTS)).toBeCloseTo(0.15, 9);
   });
 
+  it('charges a cache with no location, for a located caller, the farthest distance there is', () => {
+    expect(cacheCost({ distanceKm: null, unlocated: true, load: 30, maxLoad: 100 }, DEFAULT_RANK_WEIGHTS)).toBeCloseTo(0.5 + 0.15, 9);
+    expect(cacheCost({ distanceKm: null, unlocated: true, load: 0, maxLoad: 100 }, { distanceWeight: 0.2, loadExponent: 1 })).toBeCloseTo(0.2, 9);
+  });
+
   it('applies the load exponent', () => {
     expect(cacheCost({ distanceKm: 0, load: 50, maxLoad: 100 }, { distanceWeight: 0.5, loadExponent: 2 })).toBeCloseTo(0.125, 9);
   });
@@ -53,6 +58,22 @@ describe('rankCaches', () => {
     },
     { name: 'equal costs break ties by hostname', items: [cache('b', 100, 0), cache('a', 100, 0)], expected: ['a', 'b'] },
     { name: 'unknown distance ranks by load only', items: [cache('x', null, 500), cache('y', null, 100)], expected: ['y', 'x'] },
+    {
+      // Counted as next door it came first for callers on six continents.
+      name: 'a cache with no location comes after every located one, even an overloaded one across the world',
+      items: [cache('nowhere-idle', null, 0, { unlocated: true }), cache('antipode-busy', 20_000, 200_000), cache('near', 8, 50_000)],
+      expected: ['near', 'antipode-busy', 'nowhere-idle'],
+    },
+    {
+      name: 'a site-local cache with no location still comes first',
+      items: [cache('near', 8, 0), cache('local-nowhere', null, 0, { unlocated: true, local: true })],
+      expected: ['local-nowhere', 'near'],
+    },
+    {
+      name: 'caches with no location rank among themselves by load',
+      items: [cache('nowhere-busy', null, 900, { unlocated: true }), cache('nowhere-idle', null, 10, { unlocated: true }), cache('far', 15_000, 99_000)],
+      expected: ['far', 'nowhere-idle', 'nowhere-busy'],
+    },
   ])('$name', ({ items, expected }) => {
     expect(order(items)).toEqual(expected);
   });
