@@ -22,7 +22,7 @@ export interface ServerProcess {
 export async function startServerProcess(args: string[], options: { cpuProfileDir?: string | undefined } = {}): Promise<ServerProcess> {
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
   // --no-verify: the server's own checks would fetch through every bench cache, at addresses all over the world.
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_BIN, '--host', '127.0.0.1', '--port', '0', '--no-verify', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_BIN, '--host', '127.0.0.1', '--port', '0', '--no-verify', '--warmup', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SHOAL_CONFIG: '' },
   });

@@ -43,7 +43,7 @@ export async function startDemo(
   // demo caches do not exist, so the server's test fetch through each would mark every one failing.
   const serverConfig = loadServerConfig({
     env: {},
-    flags: { host: config.host, port: config.port, amqpUrl: config.amqpUrl, exchange: config.exchange, logLevel: config.logLevel, verify: false },
+    flags: { host: config.host, port: config.port, amqpUrl: config.amqpUrl, exchange: config.exchange, logLevel: config.logLevel, verify: false, unknownCaller: 'by-load', warmup: config.interval * 2 },
   });
   const transport: DemoTransport = (await brokerAnswers(config.amqpUrl, config.connectTimeout * 1000)) ? 'amqp' : 'direct';
   const server = await startServer(serverConfig, { logger, clock, amqp: transport === 'amqp' });
