@@ -1,6 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../shared/clock.js';
 import { toWire, type Heartbeat } from '../shared/heartbeat.js';
+import type { ProxyHost } from '../shared/identity.js';
 import type { Logger } from '../shared/logger.js';
 import type { Signer } from '../shared/signing.js';
 import { discoverAddresses, type HostAddresses } from './addresses.js';
@@ -16,6 +17,8 @@ export interface AgentDeps {
   logger: Logger;
   clock: Clock;
   uuid: string;
+  /** The name to advertise, chosen at start (chooseHostname in hostname.ts); default: `--hostname`, which must then be set. */
+  hostname?: ProxyHost;
   load: LoadSource;
   publisher: Publisher;
   /** NIC speed as max load (kB/s), when known. */
@@ -48,6 +51,8 @@ export function createAgent(deps: AgentDeps): Agent {
   const log = deps.logger.child({ component: 'agent' });
   const random = deps.random ?? Math.random;
   const addresses = deps.addresses ?? (() => discoverAddresses(networkInterfaces()));
+  const hostname = deps.hostname ?? config.hostname;
+  if (!hostname) throw new Error('createAgent needs a hostname: --hostname, or the one chooseHostname picked');
   let timer: NodeJS.Timeout | null = null;
   let running = false;
   let lastPublished: boolean | null = null;
@@ -67,6 +72,7 @@ export function createAgent(deps: AgentDeps): Agent {
     ]);
     return buildHeartbeat(config, {
       uuid: deps.uuid,
+      hostname,
       addresses: addresses(),
       load,
       nicMaxLoad: deps.nicMaxLoad,

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { AmqpUrlsSchema } from '../shared/amqp-urls.js';
 import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText, type ConfigChecks, type ConfigInput, type ConfigTable } from '../shared/config.js';
@@ -32,8 +31,12 @@ export const agentConfigTable = {
   exchange: { schema: z.string().min(1).max(255).default('shoal'), help: 'topic exchange the server consumes', arg: 'name' },
   interval: { schema: intFromText(1, 3600).default(30), help: 'seconds between heartbeats', arg: 'seconds' },
   jitter: { schema: numberFromText(0, 0.5).default(0.1), help: 'random spread of the interval, as a fraction (0..0.5)', arg: 'fraction' },
-  // prefault: os.hostname() goes through the same rule (and case folding) as a configured name.
-  hostname: { schema: ProxyHostSchema.prefault(hostname()), help: 'name clients use to reach the cache', arg: 'name' },
+  // Empty: chosen at start (agent/hostname.ts), which needs DNS and so cannot happen while the config is read.
+  hostname: {
+    schema: z.union([z.literal(''), ProxyHostSchema]).default(''),
+    help: "name clients use to reach the cache; empty: the reverse-DNS name of the public (or NAT) address when it resolves back to it, else this host's name",
+    arg: 'name',
+  },
   cachePort: { schema: PortSchema.prefault(3128), help: 'port the cache listens on', arg: 'port' },
   cacheType: { schema: CacheTypeSchema.default('squid'), help: 'squid or varnish', arg: 'type' },
   upstream: { schema: UpstreamSchema.default('both'), help: 'what the cache serves: cvmfs, frontier or both', arg: 'kind' },

@@ -1,10 +1,13 @@
 import type { Heartbeat } from '../shared/heartbeat.js';
+import type { ProxyHost } from '../shared/identity.js';
 import type { HostAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
 
 /** What a heartbeat is built from besides config: values found at run time. */
 export interface Observed {
   uuid: string;
+  /** The name advertised: `--hostname`, or the one chosen at start (hostname.ts). */
+  hostname: ProxyHost;
   addresses: HostAddresses;
   load: number;
   /** Max load found from the NIC, when config gives none. */
@@ -24,7 +27,7 @@ export function buildHeartbeat(config: AgentConfig, observed: Observed): Heartbe
   const maxLoad = config.maxLoad > 0 ? config.maxLoad : observed.nicMaxLoad;
   return {
     uuid: observed.uuid,
-    hostname: config.hostname,
+    hostname: observed.hostname,
     cachePort: config.cachePort,
     cacheType: config.cacheType,
     upstream: config.upstream,

@@ -5,7 +5,7 @@ import { ConfigError, redactedConfig } from '../shared/config.js';
 import { toWire } from '../shared/heartbeat.js';
 import { createLogger } from '../shared/logger.js';
 import { handleShutdown } from '../shared/shutdown.js';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { discoverAddresses } from './addresses.js';
 import { amqpSocketOptions } from '../shared/amqp-tls.js';
 import { readSecretFile } from './secret-file.js';
@@ -15,6 +15,7 @@ import { createAnnouncer } from './announce.js';
 import { announcementFor } from './announce-source.js';
 import { cacheManagerUrl, createCacheManagerFigures } from './cache-manager.js';
 import { AGENT_CONFIG_ENV, AGENT_ENV_PREFIX, agentConfigChecks, agentConfigTable, agentOriginalConfig } from './config.js';
+import { addressesForName, chooseHostname, HostnameError, systemResolver, type HostnameChoice } from './hostname.js';
 import { loadOrCreateUuid } from './identity.js';
 import { createTxBytesLoad, defaultRouteInterface, interfaceMaxLoad } from './load.js';
 import { createPublisher } from './publisher.js';
@@ -40,6 +41,20 @@ const clock = systemClock;
 
 const iface = config.interface || (await defaultRouteInterface()) || 'lo';
 const uuid = config.uuid ?? (await loadOrCreateUuid(config.stateFile));
+
+// The name clients will be given (agent/hostname.ts): said at start, with why, and what may trip a client up.
+let advertised: HostnameChoice;
+try {
+  const addresses = addressesForName(config, networkInterfaces());
+  advertised = await chooseHostname({ configured: config.hostname, systemName: hostname(), ...addresses, resolver: systemResolver });
+} catch (error) {
+  if (!(error instanceof HostnameError)) throw error;
+  process.stderr.write(`shoal-agent: ${error.message}\n`);
+  process.exit(2);
+}
+// `advertised`, not `hostname`: pino's own `hostname` field (this host's name) is on every line.
+logger.info({ advertised: advertised.name, source: advertised.source }, `advertising hostname ${advertised.name}: ${advertised.why}`);
+for (const warning of advertised.warnings) logger.warn({ advertised: advertised.name }, warning);
 const nicMaxLoad = await interfaceMaxLoad(iface);
 const load = createTxBytesLoad({ iface, clock });
 await load.sample(); // prime the counter so the first heartbeat carries a real rate
@@ -56,7 +71,7 @@ const figures = managerUrl
   ? createCacheManagerFigures({ baseUrl: managerUrl, password: config.cacheManagerPassword, timeoutMs: config.checkTimeout, clock })
   : undefined;
 if (figures) await figures.sample(); // prime the request counter, as the load counter above
-const observing = { config, logger, clock, uuid, load, nicMaxLoad, selfCheck, ...(figures ? { figures } : {}) };
+const observing = { config, logger, clock, uuid, hostname: advertised.name, load, nicMaxLoad, selfCheck, ...(figures ? { figures } : {}) };
 // --print and --check never publish: the agent gets a publisher that refuses.
 const offline = { publish: async () => false, waitReady: async () => undefined, close: async () => undefined };
 
@@ -83,7 +98,7 @@ try {
   process.exit(2);
 }
 
-logger.info({ config: redactedConfig(agentConfigTable, config), uuid, interface: iface, nicMaxLoad, cacheManager: managerUrl }, 'starting');
+logger.info({ config: redactedConfig(agentConfigTable, config), uuid, advertised: advertised.name, interface: iface, nicMaxLoad, cacheManager: managerUrl }, 'starting');
 const publisher = createPublisher({ url: config.amqpUrl, exchange: config.exchange, logger, ...(socketOptions ? { socketOptions } : {}) });
 const agent = createAgent({ ...observing, publisher, ...(signer ? { signer } : {}) });
 

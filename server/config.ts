@@ -140,6 +140,14 @@ export const serverConfigTable = {
     kind: 'list',
     arg: 'urls',
   },
+  // What a caller is given is what was checked for it (docs/operations.md, "What a caller is given").
+  advertise: {
+    schema: z.enum(['hostname', 'address']).default('hostname'),
+    help:
+      'what callers are given for a cache, and so what verification checks: hostname (the name the agent sent; every address it resolves to ' +
+      'is probed, with the public/NAT address, and a name that does not resolve is not verified) or address (the public, else NAT, address probed)',
+    arg: 'mode',
+  },
   // Security and limits (README "Security").
   signatureMode: {
     schema: SignatureModeSchema.default('off'),

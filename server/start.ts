@@ -65,7 +65,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   const lookup = createLookupService({
     registry,
     geoip,
-    options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad },
+    options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad, advertise: config.advertise },
     locality,
     isDrained: drains.has,
   });
@@ -117,6 +117,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
           timeoutMs: config.verifyTimeout,
           concurrency: config.verifyConcurrency,
           joinRate: config.verifyJoinRate,
+          advertise: config.advertise,
         },
         // The operator's coverage networks (not what agents declare): caches there may be probed on any address.
         coverage: locality.networks,

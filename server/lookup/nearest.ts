@@ -6,7 +6,7 @@ import type { GeoIp, GeoRecord } from '../geo/geoip.js';
 import { createLocality, type Locality, type SiteIndex } from '../geo/sites.js';
 import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, updateLookupIndex, type LookupIndex } from './cell-index.js';
 import type { Registry } from '../registry/types.js';
-import { addressForCaller, behindSameNat, effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type CacheEntry } from '../model/cache.js';
+import { addressForCaller, behindSameNat, effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type Advertise, type CacheEntry } from '../model/cache.js';
 import { distanceUnknownFor } from '../model/location.js';
 import { noneOfferedNote, unlocatedNote, type Refusal } from './unoffered.js';
 
@@ -41,7 +41,7 @@ export interface RankedCache {
   score: number;
   local: boolean;
   maxLoad: number;
-  /** The address this caller should use (model/cache.ts addressForCaller): the private one for a `private` cache of its own site or one behind its NAT, else the hostname. */
+  /** The address this caller should use (model/cache.ts addressForCaller): the private one for a `private` cache of its own site or one behind its NAT, else what `--advertise` hands out. */
   host: ProxyHost;
   site: string | null;
   /** Offered although overloaded or failing, because nothing else was left. */
@@ -64,6 +64,8 @@ export interface LookupOptions {
   weights: RankWeights;
   /** Max load (kB/s) for caches whose agent sent none or a non-positive one. */
   defaultMaxLoad: number;
+  /** What a caller outside the cache's site is given (`--advertise`, model/cache.ts advertisedHost); default: the hostname. */
+  advertise?: Advertise;
 }
 
 interface Candidate {
@@ -137,7 +139,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
       load: hb.load,
       maxLoad,
       hostname: hb.hostname,
-      host: addressForCaller(hb, local, local && behindSameNat(hb, query.caller.nat)),
+      host: addressForCaller(hb, local, local && behindSameNat(hb, query.caller.nat), options.advertise),
       site,
       degraded,
     };

@@ -48,12 +48,25 @@ export function publicAddress(hb: Heartbeat): IpLiteral | undefined {
 }
 
 /**
+ * What the server hands out for a cache (`--advertise`): `hostname`, its hostname; `address`, the address
+ * it probed, its public (else NAT) address, or its hostname when it has neither. The verifier checks what
+ * this gives (verification/policy.ts), so a caller is given what was checked.
+ */
+export type Advertise = 'hostname' | 'address';
+
+/** The host a caller outside the cache's site (and NAT) is given, by `--advertise`. */
+export function advertisedHost(hb: Heartbeat, advertise: Advertise): ProxyHost {
+  return advertise === 'address' ? (publicAddress(hb) ?? hb.hostname) : hb.hostname;
+}
+
+/**
  * The address a caller is given: a `private` cache's private address to a caller in its own site, and
  * any cache's private address to a caller behind the same NAT (its address is the cache's `external_ip`:
- * a NAT seldom carries its own inside callers back in, `behindSameNat`); else its hostname.
+ * a NAT seldom carries its own inside callers back in, `behindSameNat`); else what `--advertise` hands
+ * out (`advertisedHost`).
  */
-export function addressForCaller(hb: Heartbeat, callerInSite: boolean, callerBehindNat = false): ProxyHost {
-  return ((hb.access === 'private' && callerInSite) || callerBehindNat) && hb.privateIp ? hb.privateIp : hb.hostname;
+export function addressForCaller(hb: Heartbeat, callerInSite: boolean, callerBehindNat = false, advertise: Advertise = 'hostname'): ProxyHost {
+  return ((hb.access === 'private' && callerInSite) || callerBehindNat) && hb.privateIp ? hb.privateIp : advertisedHost(hb, advertise);
 }
 
 /** The caller is behind the cache's NAT: its address (`nat`, as caches spell it; null: behind none) is the cache's external address. */

@@ -1,6 +1,6 @@
 import type { Heartbeat } from '../../shared/heartbeat.js';
-import type { Port, ProxyHost } from '../../shared/identity.js';
-import { publicAddress, servesUpstream } from '../model/cache.js';
+import type { ProxyHost } from '../../shared/identity.js';
+import { advertisedHost, publicAddress, servesUpstream, type Advertise } from '../model/cache.js';
 
 /**
  * Which caches the verifier checks: live, advertising themselves as serving (a failing agent already
@@ -13,9 +13,15 @@ export function needsVerification(hb: Heartbeat, frontier = false): boolean {
 }
 
 /**
- * Where the server reaches a cache from outside its site: public address, then NAT address, then its
- * name. Whether it may connect there at all is `planProbe`'s to say (probe-policy.ts).
+ * What the server checks for a cache: every host a caller outside its site may be given for it, so that
+ * what a caller is given is what was checked. That is what `--advertise` hands out (`advertisedHost`:
+ * the hostname, or the public/NAT address), plus, with `hostname`, the public (else NAT) address the
+ * original routes and the WLCG export carry as `public_ip` (original clients and WLCG WPAD connect
+ * there). A name stands for every address it resolves to, and whether the server may connect to each
+ * is `planProbe`'s to say (probe-policy.ts).
  */
-export function verificationTarget(hb: Heartbeat): { host: ProxyHost; port: Port } {
-  return { host: publicAddress(hb) ?? hb.hostname, port: hb.cachePort };
+export function verificationHosts(hb: Heartbeat, advertise: Advertise): ProxyHost[] {
+  const given = advertisedHost(hb, advertise);
+  const shown = publicAddress(hb);
+  return advertise === 'hostname' && shown !== undefined && shown !== given ? [given, shown] : [given];
 }

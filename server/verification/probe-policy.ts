@@ -2,52 +2,85 @@ import { lookup } from 'node:dns/promises';
 import { addressClass, isPublicAddress, parseIpLiteral, type IpLiteral, type Port, type ProxyHost } from '../../shared/identity.js';
 import { createNetworkMatcher, type NetworkMatcher } from '../geo/networks.js';
 import type { Coverage } from '../geo/coverage.js';
-import type { CacheEntry } from '../model/cache.js';
-import { verificationTarget } from './policy.js';
+import type { Advertise, CacheEntry } from '../model/cache.js';
+import { verificationHosts } from './policy.js';
 
-/** The address a name resolves to, or null when it does not resolve. */
-export type ResolveName = (name: ProxyHost) => Promise<IpLiteral | null>;
+/** Every address a name resolves to (none when it does not resolve). */
+export type ResolveName = (name: ProxyHost) => Promise<IpLiteral[]>;
 
-/** The system resolver (what the probe would have used), reduced to one address the probe then connects to. */
+/** The system resolver, as the caches' clients resolve a name: every address it gives, in its order. */
 export const resolveName: ResolveName = async (name) => {
   try {
-    return parseIpLiteral((await lookup(name)).address);
+    const found = await lookup(name, { all: true, verbatim: true });
+    return [...new Set(found.map((a) => parseIpLiteral(a.address)).filter((a) => a !== null))];
   } catch {
-    return null;
+    return [];
   }
 };
 
 /** Why the server may connect to a cache: it is public, or the operator declared it. */
 export type ProbeGrounds = 'public' | 'signed' | 'coverage';
 
+/** One address the server connects to, the host it stands for (a name, or the address itself), and why it may. */
+export interface ProbeTarget {
+  host: IpLiteral;
+  port: Port;
+  /** The host a caller is given that resolved to `host`; `host` itself for an address. */
+  given: ProxyHost;
+  grounds: ProbeGrounds;
+}
+
 export type ProbePlan =
-  | { probe: true; target: { host: IpLiteral; port: Port }; grounds: ProbeGrounds }
+  /** Every target must pass for the cache to be verified. */
+  | { probe: true; targets: ProbeTarget[] }
   /** `not_probed`: the server will not connect there; `refused`: there is nowhere to connect (the name does not resolve). */
   | { probe: false; cls: 'not_probed' | 'refused'; detail: string };
 
 /**
+ * Most addresses one cache's name may stand for: each is a connection every round, and anyone who can
+ * publish a heartbeat chooses the name. A name with more is not probed (and so not verified).
+ */
+export const MAX_ADDRESSES_PER_CACHE = 8;
+
+/**
  * Whether (and where) the server may probe a cache. Anyone who can publish chooses a heartbeat's
- * addresses and port, so the server connects on its own only to public unicast addresses; a cache on
- * any other address (loopback, private, link-local, documentation, ...) is probed only when the
+ * addresses, name and port, so the server connects on its own only to public unicast addresses; a cache
+ * on any other address (loopback, private, link-local, documentation, ...) is probed only when the
  * operator declared it: its heartbeat was signed by a keyring key, or the address lies inside a network
  * of the operator's coverage file. What a heartbeat declares itself (`site`, `networks`) declares
- * nothing. A name is resolved here, once, and the probe connects to that address, so what was checked
- * is what is reached.
+ * nothing. The hosts checked are `verificationHosts` (every host a caller may be given); a name is
+ * resolved here, once, to every address it gives, and the probe connects to those addresses, so what
+ * was checked is what is reached. One address the server may not probe, or a name that does not
+ * resolve, and the cache cannot be verified.
  */
-export async function planProbe(entry: CacheEntry, coverage: NetworkMatcher | null, resolve: ResolveName): Promise<ProbePlan> {
-  const { host, port } = verificationTarget(entry.heartbeat);
-  const address = parseIpLiteral(host) ?? (await resolve(host));
-  if (address === null) return { probe: false, cls: 'refused', detail: `${host} does not resolve` };
-  const target = { host: address, port };
-  if (isPublicAddress(address)) return { probe: true, target, grounds: 'public' };
-  if (entry.signedBy) return { probe: true, target, grounds: 'signed' };
-  if (coverage?.has(address)) return { probe: true, target, grounds: 'coverage' };
-  const named = address === host ? '' : ` (${host})`;
-  return {
-    probe: false,
-    cls: 'not_probed',
-    detail: `${addressClass(address)} address ${address}${named}: not public, and the cache is neither signed by a keyring key nor inside the coverage file`,
-  };
+export async function planProbe(entry: CacheEntry, coverage: NetworkMatcher | null, resolve: ResolveName, advertise: Advertise): Promise<ProbePlan> {
+  const port = entry.heartbeat.cachePort;
+  const targets: ProbeTarget[] = [];
+  for (const given of verificationHosts(entry.heartbeat, advertise)) {
+    const literal = parseIpLiteral(given);
+    const addresses = literal !== null ? [literal] : await resolve(given);
+    if (addresses.length === 0) return { probe: false, cls: 'refused', detail: `${given} does not resolve` };
+    if (addresses.length > MAX_ADDRESSES_PER_CACHE) {
+      return { probe: false, cls: 'not_probed', detail: `${given} resolves to ${addresses.length} addresses; at most ${MAX_ADDRESSES_PER_CACHE} are probed` };
+    }
+    for (const address of addresses) {
+      if (targets.some((t) => t.host === address)) continue;
+      const grounds: ProbeGrounds | null = isPublicAddress(address) ? 'public' : entry.signedBy ? 'signed' : coverage?.has(address) ? 'coverage' : null;
+      if (grounds === null) {
+        const named = address === given ? '' : ` (${given})`;
+        return {
+          probe: false,
+          cls: 'not_probed',
+          detail: `${addressClass(address)} address ${address}${named}: not public, and the cache is neither signed by a keyring key nor inside the coverage file`,
+        };
+      }
+      targets.push({ host: address, port, given, grounds });
+    }
+  }
+  if (targets.length > MAX_ADDRESSES_PER_CACHE) {
+    return { probe: false, cls: 'not_probed', detail: `${targets.length} addresses to check; at most ${MAX_ADDRESSES_PER_CACHE} are probed` };
+  }
+  return { probe: true, targets };
 }
 
 /** Every network of the operator's coverage file, as one matcher; null when there are none. */

@@ -2,8 +2,8 @@ import type { Clock } from '../../shared/clock.js';
 
 /** A token bucket on an injected clock: `perSecond` tokens a second, at most `burst` saved up. */
 export interface TokenBucket {
-  /** Takes a token if one is there. */
-  take(): boolean;
+  /** Takes `count` tokens (default 1; at most `burst`, so any count can be had) if they are there. */
+  take(count?: number): boolean;
   /** Milliseconds until the next token (0: one is there now). */
   msUntilToken(): number;
 }
@@ -19,10 +19,11 @@ export function createTokenBucket(options: { perSecond: number; burst: number; c
     at = now;
   };
   return {
-    take() {
+    take(count = 1) {
       refill();
-      if (tokens < 1) return false;
-      tokens -= 1;
+      const cost = Math.min(count, burst);
+      if (tokens < cost) return false;
+      tokens -= cost;
       return true;
     },
     msUntilToken() {

@@ -7,10 +7,10 @@ import type { NetworkMatcher } from '../geo/networks.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
-import type { CacheEntry, VerificationState } from '../model/cache.js';
+import type { Advertise, CacheEntry, VerificationState } from '../model/cache.js';
 import { classifyProbeFailure, failureReason, type FailureClass } from './outcome.js';
-import { needsVerification, verificationTarget } from './policy.js';
-import { planProbe, resolveName, type ProbePlan, type ResolveName } from './probe-policy.js';
+import { needsVerification, verificationHosts } from './policy.js';
+import { planProbe, resolveName, type ProbePlan, type ProbeTarget, type ResolveName } from './probe-policy.js';
 import { createTokenBucket } from './token-bucket.js';
 
 export interface VerifierOptions {
@@ -30,6 +30,12 @@ export interface VerifierOptions {
    * last probe (a burst of one second's worth). Known caches are re-checked every round, unmetered.
    */
   joinRate: number;
+  /**
+   * What the server hands out for a cache (`--advertise`), and so what it checks: `hostname` (the
+   * default, as the server's), every address the hostname resolves to and the public/NAT address;
+   * `address`, the public (else NAT) address (a cache with neither: its hostname's addresses).
+   */
+  advertise?: Advertise;
 }
 
 export interface VerificationRound {
@@ -66,11 +72,17 @@ export interface VerifierDeps {
 
 type Outcome = 'pass' | 'fail' | 'not_probed' | null;
 
-/** A cache's probe target as the heartbeat names it: a change (new address or port) makes it new again. */
-const targetKey = (hb: Heartbeat) => {
-  const t = verificationTarget(hb);
-  return `${t.host}:${t.port}`;
-};
+/**
+ * Where a cache was last probed: the hosts its heartbeat names (a change, new name, address or port,
+ * makes it new again at once) and the addresses they resolved to (a name that moves to other addresses
+ * is new again when it is next resolved), so a cache hopping between targets is metered as a new one.
+ */
+interface ProbedAt {
+  named: string;
+  resolved: string;
+}
+
+const resolvedKey = (targets: readonly ProbeTarget[]) => targets.map((t) => `${t.host}:${t.port}`).join(' ');
 
 /**
  * The server's own check that advertised caches serve, as the original Shoal's verifier: fetch the test
@@ -92,12 +104,15 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   const toCheck = (hb: Heartbeat) => needsVerification(hb, frontierUrls.length > 0);
   const testUrlsFor = (hb: Heartbeat | undefined) => (hb?.upstream === 'frontier' ? frontierUrls : options.urls);
   const resolve = deps.resolve ?? resolveName;
+  const advertise = options.advertise ?? 'hostname';
+  /** The hosts checked for a cache, as its heartbeat names them. */
+  const namedKey = (hb: Heartbeat) => `${verificationHosts(hb, advertise).join(' ')} port ${hb.cachePort}`;
   const coverage = deps.coverage ?? null;
   const log = deps.logger.child({ component: 'verifier' });
   const limit = pLimit(options.concurrency);
   const joins = createTokenBucket({ perSecond: options.joinRate, burst: options.joinRate, clock });
-  /** Cache id → the target it was last probed at: such a cache is known, and re-checked each round. */
-  const probedAt = new Map<string, string>();
+  /** Cache id → where it was last probed: such a cache is known, and re-checked each round. */
+  const probedAt = new Map<string, ProbedAt>();
   /** Caches waiting for their first probe, in the order they came. */
   const waiting = new Set<string>();
   /** Caches whose `not_probed` the log has told (once each). */
@@ -111,7 +126,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   let pumping = false;
   let inFlight: Promise<unknown> | null = null;
 
-  const where = (entry: CacheEntry) => ({ id: entry.id, hostname: entry.heartbeat.hostname, proxy: targetKey(entry.heartbeat) });
+  const where = (entry: CacheEntry) => ({ id: entry.id, hostname: entry.heartbeat.hostname, checks: namedKey(entry.heartbeat) });
 
   const recordFailure = async (id: string, cls: FailureClass, detail: string): Promise<CacheEntry | null> => {
     // The cache may have left (goodbye, TTL) while we waited: do not bring it back.
@@ -131,43 +146,58 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     deps.metrics?.verifications.inc({ result: 'not_probed' });
     if (!toldNotProbed.has(id)) {
       toldNotProbed.add(id);
-      log.warn({ ...where(entry), detail }, 'cache not probed (not a public address, not declared by the operator); not offered outside its site');
+      log.warn({ ...where(entry), detail }, 'cache not probed (see detail: the server will not connect there); not offered outside its site');
     }
     return 'not_probed';
   };
 
-  const probeAndRecord = async (id: string, key: string, target: ProxyTarget): Promise<Outcome> => {
-    const result = await probe(target, testUrlsFor(registry.get(id)?.heartbeat), options.timeoutMs);
+  /** Probes every target in turn; the first failure decides (with the target it failed at), else the last pass. */
+  const probeEach = async (targets: readonly ProbeTarget[], urls: readonly string[]) => {
+    let outcome: { result: ProbeResult; target: ProbeTarget } | null = null;
+    for (const target of targets) {
+      const result = await probe({ host: target.host, port: target.port }, urls, options.timeoutMs);
+      outcome = { result, target };
+      if (!result.ok) break;
+    }
+    return outcome!;
+  };
+
+  const probeAndRecord = async (id: string, at: ProbedAt, targets: readonly ProbeTarget[]): Promise<Outcome> => {
+    const { result, target } = await probeEach(targets, testUrlsFor(registry.get(id)?.heartbeat));
     const was = registry.get(id)?.verification;
     let entry: CacheEntry | null;
     let state: VerificationState | null = null;
+    // Which address failed, when it is not the one address the heartbeat names.
+    const failedAt = targets.length > 1 || target.given !== target.host ? `${target.host}:${target.port} (${target.given}): ` : '';
+    const reason = result.ok ? '' : `${failedAt}${result.url}: ${result.reason}`;
     if (result.ok) {
       entry = registry.get(id) ?? null;
       state = { ok: true, checkedMs: clock.now() };
       if (entry) await registry.setVerification(id, state);
     } else {
-      entry = await recordFailure(id, classifyProbeFailure(result.reason), `${result.url}: ${result.reason}`);
+      entry = await recordFailure(id, classifyProbeFailure(result.reason), reason);
     }
     if (!entry) return null;
-    probedAt.set(id, key);
+    probedAt.set(id, at);
     toldNotProbed.delete(id);
     deps.metrics?.verifications.inc({ result: result.ok ? 'pass' : 'fail' });
-    const at = { ...where(entry), address: `${target.host}:${target.port}` };
-    if (!result.ok && was?.ok !== false) log.warn({ ...at, reason: `${result.url}: ${result.reason}` }, 'cache failed verification; no longer offered outside its site');
-    else if (result.ok && was?.ok === false) log.info(at, 'cache passes verification; offered again');
+    const logged = { ...where(entry), address: result.ok ? resolvedKey(targets) : `${target.host}:${target.port}` };
+    if (!result.ok && was?.ok !== false) log.warn({ ...logged, reason }, 'cache failed verification; no longer offered outside its site');
+    else if (result.ok && was?.ok === false) log.info(logged, 'cache passes verification; offered again');
     return result.ok ? 'pass' : 'fail';
   };
 
   /** Where to connect for a live cache that needs checking; null when it left or no longer needs one. */
-  const planFor = async (id: string): Promise<{ key: string; plan: ProbePlan } | null> => {
+  const planFor = async (id: string): Promise<{ at: ProbedAt; plan: ProbePlan } | null> => {
     const entry = registry.get(id);
     if (!entry || !toCheck(entry.heartbeat)) return null;
-    return { key: targetKey(entry.heartbeat), plan: await planProbe(entry, coverage, resolve) };
+    const plan = await planProbe(entry, coverage, resolve, advertise);
+    return { at: { named: namedKey(entry.heartbeat), resolved: plan.probe ? resolvedKey(plan.targets) : '' }, plan };
   };
 
-  const act = async (id: string, key: string, plan: ProbePlan): Promise<Outcome> => {
+  const act = async (id: string, at: ProbedAt, plan: ProbePlan): Promise<Outcome> => {
     if (stopped) return null; // queued behind the limit when stop() came: skip quickly
-    if (plan.probe) return probeAndRecord(id, key, plan.target);
+    if (plan.probe) return probeAndRecord(id, at, plan.targets);
     if (plan.cls === 'not_probed') return notProbed(id, plan.detail);
     probedAt.delete(id);
     const entry = await recordFailure(id, plan.cls, plan.detail);
@@ -187,11 +217,12 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (stopped) return null;
     const planned = await planFor(id);
     if (!planned) return null;
-    if (probedAt.get(id) !== planned.key) {
+    const last = probedAt.get(id);
+    if (last?.named !== planned.at.named || last.resolved !== planned.at.resolved) {
       waiting.add(id);
       return null;
     }
-    return act(id, planned.key, planned.plan);
+    return act(id, planned.at, planned.plan);
   };
 
   /**
@@ -210,9 +241,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
           waiting.delete(id);
           continue;
         }
-        if (planned.plan.probe && !joins.take()) break; // no token: it stays first in line
+        // A token per address to connect to; none left: it stays first in line.
+        if (planned.plan.probe && !joins.take(planned.plan.targets.length)) break;
         waiting.delete(id);
-        started.push(guarded(id, () => act(id, planned.key, planned.plan)));
+        started.push(guarded(id, () => act(id, planned.at, planned.plan)));
       }
     } finally {
       pumping = false;
@@ -244,7 +276,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     const known: string[] = [];
     for (const e of live) {
       if (waiting.has(e.id)) continue;
-      if (probedAt.get(e.id) === targetKey(e.heartbeat)) known.push(e.id);
+      if (probedAt.get(e.id)?.named === namedKey(e.heartbeat)) known.push(e.id);
       else waiting.add(e.id);
     }
     const rechecks = known.map((id) => guarded(id, () => recheck(id)));

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../support/clock.js';
 import { probeThroughProxy } from '../../shared/cvmfs-probe.js';
+import { resolveName } from '../../server/verification/probe-policy.js';
+import { host } from '../support/identity.js';
 import { signMessage } from '../../shared/signing.js';
 import { writeKeyringFile } from '../support/security.js';
 import { originalHeartbeat, startTestServer, type TestServer } from '../support/server.js';
@@ -51,6 +53,8 @@ describe.runIf(squid)('server verification through the real Squid', () => {
       amqp: false,
       // A long interval: the rounds this test looks at are the ones it runs itself.
       flags: {
+        // These caches' names (*.test) resolve nowhere: what is handed out, and checked, is their address.
+        advertise: 'address',
         verify: true,
         verifyUrls: publishedUrl(origin),
         verifyInterval: 3600,
@@ -144,5 +148,98 @@ describe.runIf(squid)('server verification through the real Squid', () => {
     await server.ingest.handle(JSON.stringify(loopbackCache(clock, 'denying', denying.port, SITE)));
     expect(server.registry.get('denying')?.verification).toBeNull();
     expect(await offered()).toEqual(['denying']);
+  });
+});
+
+/**
+ * What a caller is given is what was checked (--advertise). Loopback caches declared the operator's way,
+ * by a keyring key allowing their names; `localhost` is resolved by the real system resolver (/etc/hosts).
+ */
+describe.runIf(squid)('the server checks what it hands out (--advertise), through the real Squid', () => {
+  const clock = createManualClock(Date.now());
+  const NAMES_KEY = { keyId: 'names', secret: 'names-test-secret-0123456789abcdef' };
+  const NAMES_KEYRING = { keys: { [NAMES_KEY.keyId]: { secrets: [NAMES_KEY.secret], addresses: ['127.0.0.0/8'], hostnames: ['localhost', '*.invalid', '*.test'] } } };
+  const CALLER = '142.104.1.1'; // Victoria, told the server through X-Forwarded-For from loopback (a trusted proxy)
+  let origin: Origin;
+  let squidAt: SquidInstance;
+  let names = 0;
+
+  const cache = (id: string, hostname: string, extra: Record<string, unknown> = {}) =>
+    signMessage(
+      originalHeartbeat({ uuid: id, hostname, cache_port: String(squidAt.port), external_ip: null, private_ip: null, latitude: 48.46, longitude: -123.31, timestamp: clock.now() / 1000, ...extra }),
+      NAMES_KEY,
+      ++names,
+    );
+  const start = async (advertise: 'hostname' | 'address') => {
+    const server = await startTestServer({
+      clock,
+      amqp: false,
+      flags: { advertise, verify: true, verifyUrls: publishedUrl(origin), verifyInterval: 3600, verifyTimeout: 2000, signatureMode: 'permissive', keyringFile: await writeKeyringFile(NAMES_KEYRING), trustedProxies: '127.0.0.1' },
+    });
+    return server;
+  };
+  const get = (server: TestServer, path: string) => fetch(`${server.url}${path}`, { headers: { 'X-Forwarded-For': CALLER } });
+  const nearest = async (server: TestServer) =>
+    ((await (await get(server, '/api/v1/nearest?count=10')).json()) as { caches: { id: string; hostname: string; proxy: string; address: string }[] }).caches;
+
+  beforeAll(async () => {
+    origin = await startOrigin();
+    squidAt = await startSquid();
+  });
+  afterAll(async () => {
+    await squidAt?.stop();
+    await origin?.close();
+  });
+
+  it('hostname: a name resolving to loopback is probed at every address it resolves to; a name that does not resolve is not verified, though its public address serves', async () => {
+    const server = await start('hostname');
+    try {
+      for (const [id, name, extra] of [['byname', 'localhost', {}], ['nowhere', 'squid.shoal.invalid', { public_ip: '127.0.0.1' }]] as const) {
+        expect((await server.ingest.handle(JSON.stringify(cache(id, name, extra)))).ok).toBe(true);
+      }
+      const round = await server.verifier!.runOnce();
+      expect(round).toMatchObject({ checked: 2, failed: expect.any(Number), notProbed: 0 });
+
+      // Every address `localhost` resolves to here was probed; the Squid listens on 127.0.0.1 only, so a
+      // name that also gives ::1 must not pass.
+      const addresses = await resolveName(host('localhost'));
+      expect(addresses).toContain('127.0.0.1');
+      const onlyIpv4 = addresses.every((a) => a === '127.0.0.1');
+      expect(server.registry.get('byname')?.verification?.ok).toBe(onlyIpv4);
+      if (!onlyIpv4) expect(server.registry.get('byname')?.verification?.reason).toContain('::1');
+
+      expect(server.registry.get('nowhere')?.verification).toMatchObject({ ok: false, reason: 'refused: squid.shoal.invalid does not resolve' });
+      const offered = await nearest(server);
+      expect(offered.map((c) => c.id)).toEqual(onlyIpv4 ? ['byname'] : []);
+      if (onlyIpv4) expect(offered[0]).toMatchObject({ hostname: 'localhost', proxy: `http://localhost:${squidAt.port}`, address: 'localhost' });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('address: the cache is checked, and given in every answer, at its public address, whatever its name', async () => {
+    const server = await start('address');
+    try {
+      expect((await server.ingest.handle(JSON.stringify(cache('addr', 'squid.shoal.invalid', { public_ip: '127.0.0.1' })))).ok).toBe(true);
+      expect(await server.verifier!.runOnce()).toMatchObject({ checked: 1, passed: 1 });
+      const proxy = `http://127.0.0.1:${squidAt.port}`;
+
+      const [json] = await nearest(server);
+      expect(json).toMatchObject({ id: 'addr', hostname: 'squid.shoal.invalid', proxy, address: '127.0.0.1' });
+      const list = async (format: string) => (await (await get(server, `/api/v1/nearest?format=${format}`)).text()).trim();
+      expect(await list('cvmfs')).toMatch(new RegExp(`^${proxy}(;DIRECT)?$`));
+      expect(await list('text')).toBe(proxy);
+      expect(await list('frontier')).toBe(`(proxyurl=${proxy})`);
+      const pac = await (await get(server, '/wpad.dat')).text();
+      expect(pac).toContain(`PROXY 127.0.0.1:${squidAt.port}`);
+      expect(pac).not.toContain('invalid');
+      // The original routes: the name stays in `hostname`; `public_ip`, where original clients connect, is the probed address.
+      const legacy = await (await get(server, '/nearestverified/5')).text();
+      expect(legacy).toContain('"hostname": "squid.shoal.invalid"');
+      expect(legacy).toContain('"public_ip": "127.0.0.1"');
+      expect(legacy).toContain('"verified": true');
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -19,7 +19,7 @@ function setup(joinRate: number) {
     probed.push(`${target.host}:${target.port}`);
     return { ok: true, url: URLS[0]!, status: 200, ms: 1 };
   };
-  const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 1000, concurrency: 8, joinRate }, probe });
+  const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 1000, concurrency: 8, joinRate, advertise: 'address' }, probe });
   const add = async (id: string, publicIp: string, port = 3128) => {
     const hb = parsedHeartbeat(originalHeartbeat({ uuid: id, public_ip: publicIp, cache_port: String(port) }));
     await registry.put(cacheEntry(hb, { createdMs: clock.now(), lastActiveMs: clock.now(), verification: registry.get(id)?.verification ?? null }));

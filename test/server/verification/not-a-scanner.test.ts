@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => new Promise((resolve) => listener.close(resolve)));
 
 /** Names the tests resolve without DNS: one for loopback, one that does not resolve. */
-const resolve = async (name: string): Promise<IpLiteral | null> => (name === 'loopback.test' ? parseIpLiteral('127.0.0.1') : null);
+const resolve = async (name: string): Promise<IpLiteral[]> => (name === 'loopback.test' ? [parseIpLiteral('127.0.0.1')!] : []);
 
 function setup(options: { coverage?: string[] } = {}) {
   const clock = createManualClock();
@@ -43,7 +43,8 @@ function setup(options: { coverage?: string[] } = {}) {
     registry,
     clock,
     logger,
-    options: { urls: URLS, intervalMs: 60_000, timeoutMs: 1000, concurrency: 4, joinRate: 20 },
+    // The address each heartbeat names is what is handed out and probed (a name only where there is none).
+    options: { urls: URLS, intervalMs: 60_000, timeoutMs: 1000, concurrency: 4, joinRate: 20, advertise: 'address' },
     coverage: options.coverage ? createNetworkMatcher(options.coverage) : null,
     resolve,
     // The real probe, watched: every call would be a connection somewhere.

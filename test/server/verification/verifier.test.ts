@@ -48,7 +48,7 @@ async function setup(concurrency: number) {
   const clock = createManualClock();
   const registry = createMemoryRegistry({ ttlMs: 180_000, clock });
   const gate = gatedProbe();
-  const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 2000, concurrency, joinRate: 20 }, probe: gate.probe });
+  const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 2000, concurrency, joinRate: 20, advertise: 'address' }, probe: gate.probe });
   return { clock, registry, gate, verifier };
 }
 
