@@ -90,13 +90,14 @@ describe('exports, OpenAPI, readiness and metrics', () => {
   });
   afterAll(async () => server?.stop());
 
-  it('exports squids in the form WLCG WPAD reads: public_ip, private_ip, city, country_code; port 3128 and global only', async () => {
+  it('exports squids in the form WLCG WPAD reads: public_ip, private_ip, city, country_code; port 3128, global and offered only', async () => {
     const { status, body } = await getJson(server, '/api/v1/export/wlcg-wpad');
     expect(status).toBe(200);
+    // busy.test is overloaded (WLCG WPAD would hand it to every client of its organisation); no cache here
+    // declares a site network holding its private address, so none gets private_ip (issue 17, item 12).
     expect(WlcgWpadResponseSchema.parse(body)).toEqual({
-      'busy.test': { public_ip: PLACES.tokyo, private_ip: '10.1.2.3', city: expect.any(String), country_code: 'JP' },
       'natted.test': { public_ip: PLACES.cern, city: 'Geneva', country_code: 'CH' },
-      'squid.uvic.test': { public_ip: PLACES.victoria, private_ip: '10.1.2.3', city: 'Victoria', country_code: 'CA' },
+      'squid.uvic.test': { public_ip: PLACES.victoria, city: 'Victoria', country_code: 'CA' },
     });
   });
 
