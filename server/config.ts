@@ -86,6 +86,22 @@ export const serverConfigTable = {
     help: 'seconds between checks of the coverage file; a changed file is loaded without a restart (a bad one is logged and the one in use kept)',
     arg: 'seconds',
   },
+  feed: {
+    schema: z
+      .string()
+      .trim()
+      .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^https?:\/\/[^/]/i.test(v), 'must be a path or an http(s):// URL')
+      .default(''),
+    help:
+      "operator feed of caches that run no agent: a JSON file (re-read when it changes) or an http(s):// URL (re-read every --feed-interval), in WLCG WPAD's worker-proxies.json form or a list of caches " +
+      '(docs/operations.md); its caches are listed while it lists them; one that cannot be read or parsed keeps the last good list; empty: none',
+    arg: 'path|url',
+  },
+  feedInterval: {
+    schema: numberFromText(0.1, 86_400).default(60),
+    help: 'seconds between reads of a --feed URL (applied when its text changed), and between checks of a --feed file for a change',
+    arg: 'seconds',
+  },
   warmup: {
     schema: numberFromText(0, 3600).default(40),
     help:

@@ -16,6 +16,7 @@ import { bundledGeoIpPath } from './geo/geoip.js';
 import { openWatchedGeoIp, type WatchedGeoIp } from './geo/geoip-watch.js';
 import { registerStateGauges } from './model/state-gauges.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
+import { createFeed, type Feed } from './ingest/feed.js';
 import { createLookupService } from './lookup/nearest.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
@@ -38,6 +39,8 @@ export interface RunningServer {
   consumer: AmqpLink | null;
   /** Null when verification is off (`--no-verify`). */
   verifier: Verifier | null;
+  /** The operator feed of caches that run no agent; null without `--feed`. */
+  feed: Feed | null;
   /** Re-read the keyring file (SIGHUP); on error the keys in use stay and the error is thrown. */
   reloadKeyring(): void;
   /** Stop taking work, close AMQP (channel, then connection), close HTTP, close the registry. */
@@ -87,6 +90,17 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     clock,
   });
   const ingest = createIngest({ registry, geoip, clock, logger, metrics, admission, ttlMs: config.cacheTtl * 1000 });
+  // Caches that run no agent (--feed): listed while the feed lists them, read once before the first answer.
+  const feed = config.feed
+    ? createFeed({
+        options: { source: config.feed, intervalMs: config.feedInterval * 1000, ttlMs: config.cacheTtl * 1000, maxCaches: config.maxCaches },
+        logger,
+        registry,
+        geoip,
+        clock,
+      })
+    : null;
+  await feed?.start();
   const consumer =
     deps.amqp === false
       ? null
@@ -172,6 +186,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     drains,
     consumer,
     verifier,
+    feed,
     reloadKeyring() {
       if (!config.keyringFile) return;
       keyring = loadKeyringFile(config.keyringFile, logger);
@@ -179,6 +194,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     },
     async stop() {
       clearInterval(sweeper);
+      feed?.stop();
       geoip.close();
       locality.close();
       await verifier?.stop();

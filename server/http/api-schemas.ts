@@ -133,6 +133,7 @@ export const CacheSchema = z.object({
   verification: VerificationSchema.nullable().describe('the server’s own check; null until the first one'),
   site: nullableString,
   access: z.enum(['global', 'site', 'private']),
+  source: z.enum(['agent', 'feed']).describe('agent: listed by its heartbeats; feed: by the operator feed (--feed), for as long as the feed lists it'),
   public_ip: nullableString,
   private_ip: nullableString,
   external_ip: nullableString,

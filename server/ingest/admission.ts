@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import { decodeBody, parseHeartbeat, type Heartbeat } from '../../shared/heartbeat.js';
+import { FEED_ID_PREFIX, isFeedId } from '../model/cache.js';
 import type { Registry } from '../registry/types.js';
 import type { Keyring } from './keyring.js';
 import { capacityRefusal, createRateLimiter, sizeRefusal, type IngestLimits } from './limits.js';
@@ -60,6 +61,8 @@ export function createAdmission(deps: { options: AdmissionOptions; registry: Reg
     const parsed = parseHeartbeat(value);
     if (!parsed.ok) return { ok: false, reason: parsed.field, detail: parsed.reason };
     const hb = parsed.heartbeat;
+    // The operator feed's caches are signed by no key: no heartbeat may name one (or take its id space).
+    if (isFeedId(hb.uuid)) return { ok: false, reason: 'uuid', detail: `uuid ${hb.uuid}: ids beginning "${FEED_ID_PREFIX}" are the operator feed's caches` };
 
     const signedBy = signature.status === 'signed' ? signature.key.keyId : null;
     const agent = `${signedBy ?? ''}/${hb.uuid}`;

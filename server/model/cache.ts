@@ -38,6 +38,28 @@ export interface CacheEntry {
   signedBy?: string | null;
 }
 
+/** Who lists a cache: its agent's heartbeats, or the operator feed (`--feed`, ingest/feed.ts). */
+export type CacheSource = 'agent' | 'feed';
+
+/**
+ * Every id of a cache the operator feed lists begins with this (`feed:<host>:<port>`), and admission
+ * refuses a heartbeat whose uuid does, in any case: feed caches are signed by no key, so this is what
+ * keeps a heartbeat from taking one over.
+ */
+export const FEED_ID_PREFIX = 'feed:';
+
+const FEED_ID = /^feed:/i;
+
+/** Whether an id lies in the feed's id space, in any case (admission refuses such heartbeats). A regex test: no allocation. */
+export function isFeedId(id: string): boolean {
+  return FEED_ID.test(id);
+}
+
+/** Where a cache comes from, by its id: so the id says it wherever the entry travels (Redis included). */
+export function cacheSource(entry: CacheEntry): CacheSource {
+  return isFeedId(entry.id) ? 'feed' : 'agent';
+}
+
 /**
  * The address the world reaches a cache at: its public address, else its NAT (external) one, as the
  * original. GeoIP locates the cache by it, the server probes it there, and the original routes'

@@ -6,7 +6,7 @@
 
 import { proxyUrl } from '../../shared/proxy-string.js';
 import type { Caller, LookupResult, RankedCache } from '../lookup/nearest.js';
-import { clockDriftS, hasClockDrift, type CacheEntry } from '../model/cache.js';
+import { cacheSource, clockDriftS, hasClockDrift, type CacheEntry } from '../model/cache.js';
 import { adminVerificationView, publicVerificationView } from '../verification/outcome.js';
 import { asciiJson } from './ascii-json.js';
 import type { ViewCache } from './view-cache.js';
@@ -46,6 +46,8 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
     access: hb.access,
     /** Key id that signed the last heartbeat; null: unsigned (signature mode off or permissive). */
     signed_by: entry.signedBy ?? null,
+    /** `agent`: listed by its heartbeats; `feed`: by the operator feed (--feed), while it lists it. */
+    source: cacheSource(entry),
     public_ip: hb.publicIp ?? null,
     private_ip: hb.privateIp ?? null,
     external_ip: hb.externalIp ?? null,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clockDriftS, effectiveMaxLoad, hasClockDrift, verificationFailed, type CacheEntry } from '../model/cache.js';
+import { cacheSource, clockDriftS, effectiveMaxLoad, hasClockDrift, verificationFailed, type CacheEntry, type CacheSource } from '../model/cache.js';
 import { PAGE_STATES, pageState, type PageState } from '../model/state.js';
 import { verificationClass } from '../verification/outcome.js';
 
@@ -48,6 +48,8 @@ export interface StatusRow {
   access: string;
   /** An operator is draining it: still listed, never offered. */
   draining: boolean;
+  /** Listed by its agent's heartbeats, or by the operator feed (`--feed`). */
+  source: CacheSource;
   lastActiveMs: number;
   ageSeconds: number;
   /** Its clock's drift in seconds (`clockDriftS`) when over the limit (`hasClockDrift`), else null: shown in red, as the original's row. */
@@ -63,7 +65,8 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
   // The server's check shows as its coarse class only (its detail is for the admin routes: outcome.ts).
   const verification = verificationFailed(entry) ? `verification: ${verificationClass(entry.verification)}` : null;
   const reason = state === 'failing' ? (verification ?? hb.statusReason ?? hb.status) : null;
-  const searchText = [hb.hostname, hb.site, l?.city, l?.countryCode, l?.countryName, hb.publicIp, hb.externalIp, hb.privateIp]
+  const source = cacheSource(entry);
+  const searchText = [hb.hostname, hb.site, l?.city, l?.countryCode, l?.countryName, hb.publicIp, hb.externalIp, hb.privateIp, source === 'feed' ? 'feed' : null]
     .filter(Boolean)
     .join(' ')
     .toLowerCase();
@@ -85,6 +88,7 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
     reason: reason ?? null,
     access: hb.access,
     draining: isDrained(entry.id),
+    source,
     lastActiveMs: entry.lastActiveMs,
     ageSeconds: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
     clockDrift: hasClockDrift(entry) ? Math.round(clockDriftS(entry) * 10) / 10 : null,

@@ -76,6 +76,11 @@ function Row(props: { row: StatusRow }) {
       <td>{row.access}</td>
       <td>
         <time datetime={new Date(row.lastActiveMs).toISOString()}>{formatAge(row.ageSeconds)} ago</time>
+        {row.source === 'feed' ? (
+          <span class="badge feed" title="listed by the operator feed (--feed): it runs no agent, and stays while the feed lists it">
+            feed
+          </span>
+        ) : null}
         {row.clockDrift === null ? null : (
           <span class="badge drift" title={formatDrift(row.clockDrift)}>
             clock {row.clockDrift > 0 ? '−' : '+'}

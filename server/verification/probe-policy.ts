@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { addressClass, isPublicAddress, parseIpLiteral, type IpLiteral, type Port, type ProxyHost } from '../../shared/identity.js';
 import { createNetworkMatcher, type NetworkMatcher } from '../geo/networks.js';
 import type { Coverage } from '../geo/coverage.js';
-import type { Advertise, CacheEntry } from '../model/cache.js';
+import { cacheSource, type Advertise, type CacheEntry } from '../model/cache.js';
 import { verificationHosts } from './policy.js';
 
 /** Every address a name resolves to (none when it does not resolve). */
@@ -18,8 +18,8 @@ export const resolveName: ResolveName = async (name) => {
   }
 };
 
-/** Why the server may connect to a cache: it is public, or the operator declared it. */
-export type ProbeGrounds = 'public' | 'signed' | 'coverage';
+/** Why the server may connect to a cache: it is public, or the operator declared it (a keyring key, the coverage file, the feed). */
+export type ProbeGrounds = 'public' | 'signed' | 'coverage' | 'feed';
 
 /** One address the server connects to, the host it stands for (a name, or the address itself), and why it may. */
 export interface ProbeTarget {
@@ -46,11 +46,11 @@ export const MAX_ADDRESSES_PER_CACHE = 8;
  * Whether (and where) the server may probe a cache. Anyone who can publish chooses a heartbeat's
  * addresses, name and port, so the server connects on its own only to public unicast addresses; a cache
  * on any other address (loopback, private, link-local, documentation, ...) is probed only when the
- * operator declared it: its heartbeat was signed by a keyring key, or the address lies inside a network
- * of the operator's coverage file. What a heartbeat declares itself (`site`, `networks`) declares
- * nothing. The hosts checked are `verificationHosts` (every host a caller may be given); a name is
- * resolved here, once, to every address it gives, and the probe connects to those addresses, so what
- * was checked is what is reached. One address the server may not probe, or a name that does not
+ * operator declared it: its heartbeat was signed by a keyring key, the operator's feed lists it (`--feed`),
+ * or the address lies inside a network of the operator's coverage file. What a heartbeat declares itself
+ * (`site`, `networks`) declares nothing. The hosts checked are `verificationHosts` (every host a caller
+ * may be given); a name is resolved here, once, to every address it gives, and the probe connects to
+ * those addresses, so what was checked is what is reached. One address the server may not probe, or a name that does not
  * resolve, and the cache cannot be verified.
  */
 export async function planProbe(entry: CacheEntry, coverage: NetworkMatcher | null, resolve: ResolveName, advertise: Advertise): Promise<ProbePlan> {
@@ -65,7 +65,15 @@ export async function planProbe(entry: CacheEntry, coverage: NetworkMatcher | nu
     }
     for (const address of addresses) {
       if (targets.some((t) => t.host === address)) continue;
-      const grounds: ProbeGrounds | null = isPublicAddress(address) ? 'public' : entry.signedBy ? 'signed' : coverage?.has(address) ? 'coverage' : null;
+      const grounds: ProbeGrounds | null = isPublicAddress(address)
+        ? 'public'
+        : entry.signedBy
+          ? 'signed'
+          : cacheSource(entry) === 'feed'
+            ? 'feed'
+            : coverage?.has(address)
+              ? 'coverage'
+              : null;
       if (grounds === null) {
         const named = address === given ? '' : ` (${given})`;
         return {
