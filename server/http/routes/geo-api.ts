@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { haversineKm, type LatLon } from '../../geo/sphere.js';
 import { resolveCaller } from '../../lookup/caller.js';
@@ -28,9 +28,17 @@ const GeoPathSchema = z.object({
 
 /** Indexes of `points` by distance from `origin`, nearest first; unknown positions last, in their given order. */
 export function geoOrder(origin: LatLon, points: readonly (LatLon | null)[]): { order: number[]; known: number } {
-  const known = points.flatMap((p, i) => (p ? [{ i, d: haversineKm(origin, p) }] : [])).sort((a, b) => a.d - b.d || a.i - b.i);
-  const unknown = points.flatMap((p, i) => (p ? [] : [i]));
-  return { order: [...known.map((k) => k.i), ...unknown], known: known.length };
+  const order: number[] = [];
+  const distance: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    distance.push(p ? haversineKm(origin, p) : 0);
+    if (p) order.push(i);
+  }
+  const known = order.length;
+  order.sort((a, b) => (distance[a] as number) - (distance[b] as number) || a - b);
+  for (let i = 0; i < points.length; i++) if (!points[i]) order.push(i);
+  return { order, known };
 }
 
 /**
@@ -38,45 +46,63 @@ export function geoOrder(origin: LatLon, points: readonly (LatLon | null)[]): { 
  * order of the servers from nearest to farthest, e.g. `2,1,3`. `<client>` is a caching string,
  * usually the client's proxy: when it is an address or name we can place, the order is from there
  * (so the answer depends only on the URL and proxies may share it); otherwise from the caller.
+ * Positions come from the name cache (name-positions.ts): when every name is known there, the answer is
+ * made without a promise; only a name still waiting for DNS makes the handler wait.
  */
 export function createGeoApiRoutes(deps: ServerDeps & { names: NameLocator }): Hono {
   const app = new Hono();
-  app.get('/cvmfs/:repo/api/v1.0/geo/:client/:servers', async (c) => {
-    const { client, servers } = parseInput(GeoPathSchema, c.req.param(), 'path');
 
-    let origin = await deps.names.locate(client);
-    const fromClient = origin !== null;
-    if (!origin) {
-      const caller = resolveCaller(c, deps, {});
-      origin = caller.latitude !== null && caller.longitude !== null ? { latitude: caller.latitude, longitude: caller.longitude } : null;
-    }
-    if (!origin) throw new ApiError('bad_request', 'remote addr not found in database', 'client');
+  const originOf = (c: Context, client: LatLon | null): LatLon => {
+    if (client) return client;
+    const caller = resolveCaller(c, deps, {});
+    if (caller.latitude !== null && caller.longitude !== null) return { latitude: caller.latitude, longitude: caller.longitude };
+    throw new ApiError('bad_request', 'remote addr not found in database', 'client');
+  };
 
+  /** The answer, once every server's position is known (`points` in the order of `servers`). */
+  const answer = (c: Context, origin: LatLon, fromClient: boolean, servers: readonly string[], points: readonly (LatLon | null)[]): Response => {
     const sep = servers.indexOf(PROXY_SEPARATOR);
-    const hosts = sep === -1 ? servers : servers.slice(0, sep);
-    const proxies = sep === -1 ? [] : servers.slice(sep + 1);
-    const locate = (names: readonly string[]) => Promise.all(names.map((n) => deps.names.locate(n)));
-
     let order: number[];
     let known: number;
     if (sep === -1) {
-      ({ order, known } = geoOrder(origin, await locate(hosts)));
+      ({ order, known } = geoOrder(origin, points));
     } else {
       // As the Stratum-1s do: sort the proxies from the client, then the servers from the nearest proxy.
-      const proxyPoints = await locate(proxies);
+      const proxyPoints = points.slice(sep + 1);
       const p = geoOrder(origin, proxyPoints);
       const nearestProxy = p.known > 0 ? proxyPoints[p.order[0] as number] : null;
-      const h = geoOrder(nearestProxy ?? origin, await locate(hosts));
+      const h = geoOrder(nearestProxy ?? origin, points.slice(0, sep));
       order = [...h.order, ...p.order.map((i) => sep + 1 + i), sep];
       known = h.known + p.known;
     }
     if (known === 0) throw new ApiError('bad_request', 'no server addr found in database', 'servers');
 
     deps.metrics.lookups.inc({ route: 'cvmfs_geo', outcome: 'found' });
-    return c.body(`${order.map((i) => i + 1).join(',')}\n`, 200, {
+    let body = '';
+    for (let i = 0; i < order.length; i++) body += i === 0 ? `${(order[i] as number) + 1}` : `,${(order[i] as number) + 1}`;
+    return c.body(`${body}\n`, 200, {
       'Content-Type': 'text/plain; charset=utf-8',
       'Cache-Control': fromClient ? 'public, max-age=3600' : 'private, max-age=3600',
       ...(fromClient ? {} : { Vary: 'X-Forwarded-For' }),
+    });
+  };
+
+  // The separator is no name: it is placed nowhere, and keeps its index in `points`.
+  const place = (servers: readonly string[]) => deps.names.knownAll(servers);
+  const placeLater = (servers: readonly string[]) => Promise.all(servers.map((n) => (n === PROXY_SEPARATOR ? null : deps.names.locate(n))));
+
+  app.get('/cvmfs/:repo/api/v1.0/geo/:client/:servers', (c): Response | Promise<Response> => {
+    const { client, servers } = parseInput(GeoPathSchema, c.req.param(), 'path');
+    const clientNow = deps.names.known(client);
+    if (clientNow !== undefined) {
+      const origin = originOf(c, clientNow);
+      const points = place(servers);
+      if (points) return answer(c, origin, clientNow !== null, servers, points);
+      return placeLater(servers).then((p) => answer(c, origin, clientNow !== null, servers, p));
+    }
+    return deps.names.locate(client).then(async (at) => {
+      const origin = originOf(c, at);
+      return answer(c, origin, at !== null, servers, place(servers) ?? (await placeLater(servers)));
     });
   });
   return app;
