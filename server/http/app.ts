@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type ErrorHandler } from 'hono';
 import { createErrorHandler, ApiError } from './errors.js';
 import type { ServerDeps } from './deps.js';
 import { createApiRoutes } from './routes/api.js';
@@ -42,7 +42,7 @@ export async function createHttpApp(deps: ServerDeps): Promise<Hono> {
   if (deps.adminToken) {
     app.route('/api/v1/admin', createAdminRoutes({ token: deps.adminToken, registry: deps.registry, drains: deps.drains, metrics: deps.metrics, logger: deps.logger, clock: deps.clock }));
   }
-  const openapi = openApiDocument({ adminEnabled: Boolean(deps.adminToken) });
+  const openapi = openApiDocument({ adminEnabled: Boolean(deps.adminToken), basePath: deps.basePath });
   app.get('/openapi.json', (c) => c.json(openapi, 200, { 'Cache-Control': 'public, max-age=3600' }));
   const names = createNameLocator({ geoip: deps.geoip, registry: deps.registry, clock: deps.clock });
   app.route('/', createGeoApiRoutes({ ...deps, names }));
@@ -50,9 +50,29 @@ export async function createHttpApp(deps: ServerDeps): Promise<Hono> {
   app.route('/', createPacRoutes(deps));
   app.route('/', createStatusRoutes(deps));
 
-  app.notFound((c) => {
+  const notFound = (c: Context): never => {
     throw new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+  };
+  const onError = createErrorHandler(log);
+  app.notFound(notFound);
+  app.onError(onError);
+  return deps.basePath ? underBasePath(app, deps.basePath, notFound, onError) : app;
+}
+
+/**
+ * Every route of `app` under `base` (`/shoal`: `/shoal/`, `/shoal/api/v1/nearest`, `/shoal/wpad.dat`...),
+ * nothing outside it. Mounted at `base` + '/' so the status page is `/shoal/`, as a proxy forwarding
+ * `/shoal/` asks for it; `/shoal` alone is sent there, as Apache and nginx do for a directory.
+ */
+function underBasePath(app: Hono, base: string, notFound: (c: Context) => never, onError: ErrorHandler): Hono {
+  const outer = new Hono();
+  outer.get(base, (c) => {
+    const url = c.req.url;
+    const mark = url.indexOf('?');
+    return c.redirect(`${base}/${mark === -1 ? '' : url.slice(mark)}`, 301);
   });
-  app.onError(createErrorHandler(log));
-  return app;
+  outer.route(`${base}/`, app);
+  outer.notFound(notFound);
+  outer.onError(onError);
+  return outer;
 }

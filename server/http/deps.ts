@@ -41,4 +41,8 @@ export interface ServerDeps {
   adminToken: string;
   /** The registry is still filling after a start (memory registry, within `--warmup`): /readyz 503 `warming`, a note in answers. */
   warming: () => boolean;
+  /** Days after its build from which the GeoIP database is stale (`--geoip-stale-days`; 0: never): /readyz and the status page say so. */
+  geoipStaleDays: number;
+  /** Path prefix every route is served under (`--base-path`, e.g. `/shoal`, no trailing slash); '' for the root. */
+  basePath: string;
 }

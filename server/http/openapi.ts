@@ -41,7 +41,7 @@ const adminErrors = {
 };
 
 /** The OpenAPI 3.1 document of every `/api/v1` route, from the zod schemas that validate them. */
-export function openApiDocument(options: { adminEnabled: boolean }): JsonSchema {
+export function openApiDocument(options: { adminEnabled: boolean; basePath?: string }): JsonSchema {
   const idParam = parametersOf(CacheIdParamSchema, 'path');
   const admin = { tags: ['admin'], security: [{ bearer: [] }] };
   return {
@@ -51,6 +51,8 @@ export function openApiDocument(options: { adminEnabled: boolean }): JsonSchema 
       version: '1',
       description: `Nearest, least loaded Squid/Varnish caches for CVMFS and Frontier clients. Admin routes are ${options.adminEnabled ? 'enabled' : 'off on this server (no admin token configured)'}.`,
     },
+    // Paths are relative to this: under --base-path /shoal, /shoal/api/v1/nearest.
+    servers: [{ url: options.basePath || '/' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths: {
       '/api/v1/nearest': {

@@ -3,6 +3,7 @@ import { MapLegend, Markers, WorldMapSvg } from './map-view.js';
 import { CacheTable, FilterForm } from './table-view.js';
 import type { StatusQuery, StatusRow, summarise, TablePage } from './table-model.js';
 import type { WorldMap } from './world-map.js';
+import type { GeoIpAge } from '../geo/geoip.js';
 
 /** Everything one rendering of the page needs, computed by the route from the registry snapshot. */
 export interface StatusView {
@@ -15,6 +16,23 @@ export interface StatusView {
   refreshSeconds: number;
   /** Asset URLs with a content hash, so browsers may cache them for good. */
   assets: { script: string; style: string };
+  /** `--base-path` ('' or e.g. `/shoal`): every link, form and fetch of the page starts with it. */
+  basePath: string;
+  /** The GeoIP database's age: a stale one gets a notice at the top. */
+  geoip: GeoIpAge;
+}
+
+/** A stale GeoIP database, said where an operator looking at the page sees it. */
+function GeoIpNotice(props: { geoip: GeoIpAge }) {
+  const { geoip } = props;
+  if (!geoip.stale) return null;
+  return (
+    <p id="geoip-notice" class="notice" role="status">
+      <strong>Old GeoIP database:</strong> built {geoip.built?.slice(0, 10)}, {geoip.ageDays} days ago, so callers and caches may be placed in the wrong
+      city or country. Get a current one (MaxMind's geoipupdate or DB-IP's free city database) and point --geoip-database at it: see docs/operations.md,
+      "A current GeoIP database". The server loads a changed file without a restart.
+    </p>
+  );
 }
 
 function Summary(props: { view: StatusView }) {
@@ -39,13 +57,14 @@ export function LiveParts(props: { view: StatusView }) {
       <svg>
         <Markers map={view.map} rows={view.rows} />
       </svg>
-      <CacheTable page={view.page} query={view.query} total={view.summary.total} />
+      <CacheTable page={view.page} query={view.query} total={view.summary.total} root={`${view.basePath}/`} />
     </div>
   );
 }
 
 export function StatusPage(props: { view: StatusView }) {
   const { view } = props;
+  const base = view.basePath;
   return (
     <html lang="en">
       <head>
@@ -57,7 +76,7 @@ export function StatusPage(props: { view: StatusView }) {
         <link rel="stylesheet" href={view.assets.style} />
         <script src={view.assets.script} defer />
       </head>
-      <body data-refresh-seconds={String(view.refreshSeconds)}>
+      <body data-refresh-seconds={String(view.refreshSeconds)} data-base-path={base}>
         <a class="skip" href="#caches">
           Skip to the cache table
         </a>
@@ -73,6 +92,7 @@ export function StatusPage(props: { view: StatusView }) {
             </button>
           </div>
         </header>
+        <GeoIpNotice geoip={view.geoip} />
         <main>
           <section class="map-panel" aria-label="Map">
             <div class="map-frame">
@@ -85,7 +105,7 @@ export function StatusPage(props: { view: StatusView }) {
             <h2 id="try-heading">Try an address</h2>
             <p class="muted">What would a VM at this address be told? The answer comes from the same lookup as /api/v1/nearest.</p>
             {/* Without the script this form still works: the browser shows the API's JSON. */}
-            <form id="try-form" method="get" action="/api/v1/nearest">
+            <form id="try-form" method="get" action={`${base}/api/v1/nearest`}>
               <label for="try-input">IP address, or latitude, longitude</label>
               <div class="row">
                 <input id="try-input" name="ip" type="text" required inputmode="text" autocomplete="off" spellcheck={false} placeholder="188.184.1.1 or 46.2, 6.1" />
@@ -99,13 +119,13 @@ export function StatusPage(props: { view: StatusView }) {
           <section id="caches" class="caches" aria-labelledby="caches-heading">
             <div class="caches-head">
               <h2 id="caches-heading">Caches</h2>
-              <FilterForm query={view.query} />
+              <FilterForm query={view.query} root={`${base}/`} />
             </div>
-            <CacheTable page={view.page} query={view.query} total={view.summary.total} />
+            <CacheTable page={view.page} query={view.query} total={view.summary.total} root={`${base}/`} />
           </section>
         </main>
         <footer class="foot muted">
-          JSON: <a href="/api/v1/caches">/api/v1/caches</a>, <a href="/api/v1/nearest">/api/v1/nearest</a>. Map: Natural Earth (public domain) via world-atlas.
+          JSON: <a href={`${base}/api/v1/caches`}>{base}/api/v1/caches</a>, <a href={`${base}/api/v1/nearest`}>{base}/api/v1/nearest</a>. Map: Natural Earth (public domain) via world-atlas.
         </footer>
       </body>
     </html>

@@ -2,15 +2,15 @@ import { formatAge, formatDrift, formatLoad, formatPercent, formatPlace } from '
 import { PAGE_STATES } from '../model/state.js';
 import { DEFAULT_QUERY, PAGE_SIZES, type SortKey, type StatusQuery, type StatusRow, type TablePage } from './table-model.js';
 
-/** `/?…` for the query with some fields changed; defaults are left out so links stay short. */
-export function hrefFor(query: StatusQuery, change: Partial<StatusQuery> = {}): string {
+/** `/?…` (`<root>?…`: the page's own path, `/shoal/` under --base-path /shoal) for the query with some fields changed; defaults are left out so links stay short. */
+export function hrefFor(query: StatusQuery, change: Partial<StatusQuery> = {}, root = '/'): string {
   const next = { ...query, ...change };
   const params = new URLSearchParams();
   for (const key of Object.keys(DEFAULT_QUERY) as (keyof StatusQuery)[]) {
     if (next[key] !== DEFAULT_QUERY[key]) params.set(key, String(next[key]));
   }
   const search = params.toString();
-  return search ? `/?${search}` : '/';
+  return search ? `${root}?${search}` : root;
 }
 
 const COLUMNS: { key: SortKey; label: string; firstDir: StatusQuery['dir'] }[] = [
@@ -26,13 +26,13 @@ const COLUMNS: { key: SortKey; label: string; firstDir: StatusQuery['dir'] }[] =
   { key: 'age', label: 'Last heartbeat', firstDir: 'asc' },
 ];
 
-function SortHeader(props: { column: (typeof COLUMNS)[number]; query: StatusQuery }) {
-  const { column, query } = props;
+function SortHeader(props: { column: (typeof COLUMNS)[number]; query: StatusQuery; root: string }) {
+  const { column, query, root } = props;
   const active = query.sort === column.key;
   const dir = active ? (query.dir === 'asc' ? 'desc' : 'asc') : column.firstDir;
   return (
     <th scope="col" aria-sort={active ? (query.dir === 'asc' ? 'ascending' : 'descending') : undefined} class={`col-${column.key}`}>
-      <a id={`sort-${column.key}`} href={hrefFor(query, { sort: column.key, dir, page: 1 })}>
+      <a id={`sort-${column.key}`} href={hrefFor(query, { sort: column.key, dir, page: 1 }, root)}>
         {column.label}
         <span class="sort-mark" aria-hidden="true">
           {active ? (query.dir === 'asc' ? '▲' : '▼') : '↕'}
@@ -92,11 +92,11 @@ function Row(props: { row: StatusRow }) {
   );
 }
 
-function Pager(props: { page: TablePage; query: StatusQuery }) {
-  const { page, query } = props;
+function Pager(props: { page: TablePage; query: StatusQuery; root: string }) {
+  const { page, query, root } = props;
   const link = (id: string, label: string, target: number, enabled: boolean) =>
     enabled ? (
-      <a id={id} href={hrefFor(query, { page: target })}>
+      <a id={id} href={hrefFor(query, { page: target }, root)}>
         {label}
       </a>
     ) : (
@@ -118,8 +118,8 @@ function Pager(props: { page: TablePage; query: StatusQuery }) {
 }
 
 /** The table and its pager: the part the script swaps on sort, page, filter and refresh. */
-export function CacheTable(props: { page: TablePage; query: StatusQuery; total: number }) {
-  const { page, query, total } = props;
+export function CacheTable(props: { page: TablePage; query: StatusQuery; total: number; root: string }) {
+  const { page, query, total, root } = props;
   const shown = page.rows.length === 0 ? 'none' : `${page.offset + 1}–${page.offset + page.rows.length}`;
   const filtered = page.matching !== total ? ` (${page.matching} match the filter)` : '';
   return (
@@ -133,7 +133,7 @@ export function CacheTable(props: { page: TablePage; query: StatusQuery; total: 
           <thead>
             <tr>
               {COLUMNS.map((column) => (
-                <SortHeader column={column} query={query} />
+                <SortHeader column={column} query={query} root={root} />
               ))}
             </tr>
           </thead>
@@ -150,16 +150,16 @@ export function CacheTable(props: { page: TablePage; query: StatusQuery; total: 
           </tbody>
         </table>
       </div>
-      <Pager page={page} query={query} />
+      <Pager page={page} query={query} root={root} />
     </div>
   );
 }
 
 /** Filter form: a plain GET form, so it works without the script too. */
-export function FilterForm(props: { query: StatusQuery }) {
-  const { query } = props;
+export function FilterForm(props: { query: StatusQuery; root: string }) {
+  const { query, root } = props;
   return (
-    <form id="filter" class="filter" role="search" method="get" action="/">
+    <form id="filter" class="filter" role="search" method="get" action={root}>
       <label>
         Filter <input type="search" name="q" value={query.q} placeholder="host, site, city, country, address" maxlength={100} />
       </label>

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { ServerDeps } from '../deps.js';
+import { geoIpAge } from '../../geo/geoip.js';
 import type { RegistryHealth } from '../../registry/types.js';
 
 const MEMORY_HEALTH: RegistryHealth = { status: 'ok', backend: 'memory' };
@@ -20,8 +21,9 @@ export function createHealthRoutes(deps: ServerDeps): Hono {
     const registry = registryHealth();
     const broker = amqp();
     // Without a GeoIP database every caller is "unknown": not worth sending lookups to.
-    const built = deps.geoip.builtAt();
-    const geoip = { loaded: Number.isFinite(built) && built > 0, path: deps.geoip.path(), built: built > 0 ? new Date(built).toISOString() : null };
+    // Its age too: a database years old (the bundled one) places callers and caches wrong, quietly.
+    const age = geoIpAge(deps.geoip.builtAt(), deps.clock.now(), deps.geoipStaleDays);
+    const geoip = { loaded: age.built !== null, path: deps.geoip.path(), built: age.built, age_days: age.ageDays, stale: age.stale };
     const status =
       registry.status === 'loading' || !geoip.loaded
         ? 'unready'

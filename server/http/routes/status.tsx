@@ -8,6 +8,7 @@ import { loadStatusAssets, type AssetName } from '../../status/assets.js';
 import { LiveParts, StatusPage, type StatusView } from '../../status/page.js';
 import { StatusQuerySchema, selectPage, summarise, toStatusRow } from '../../status/table-model.js';
 import { createWorldMap } from '../../status/world-map.js';
+import { geoIpAge } from '../../geo/geoip.js';
 
 /** Seconds between the page's own refreshes. */
 export const STATUS_REFRESH_SECONDS = 15;
@@ -26,7 +27,9 @@ export function createStatusRoutes(deps: ServerDeps): Hono {
   // Projected once, on the first page asked for (see createWorldMap): a request only places markers.
   const map = createWorldMap();
   const assets = loadStatusAssets();
-  const assetUrl = (name: AssetName) => `/status/assets/${name}?v=${assets[name].hash}`;
+  // Every URL the page writes starts with --base-path ('' or '/shoal'): behind a proxy at /shoal/ it is the page's own.
+  const base = deps.basePath;
+  const assetUrl = (name: AssetName) => `${base}/status/assets/${name}?v=${assets[name].hash}`;
   const defaultMaxLoad = deps.defaultMaxLoad;
 
   const buildView = (c: Context): StatusView => {
@@ -44,6 +47,8 @@ export function createStatusRoutes(deps: ServerDeps): Hono {
       nowMs,
       refreshSeconds: STATUS_REFRESH_SECONDS,
       assets: { script: assetUrl('status.js'), style: assetUrl('status.css') },
+      basePath: base,
+      geoip: geoIpAge(deps.geoip.builtAt(), nowMs, deps.geoipStaleDays),
     };
   };
 

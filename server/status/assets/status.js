@@ -16,6 +16,8 @@
   var tryResult = document.getElementById('try-result');
   var refreshButton = document.getElementById('refresh');
   var refreshSeconds = Number(document.body.getAttribute('data-refresh-seconds')) || 15;
+  // --base-path ('' or e.g. '/shoal'): every URL this script asks for or shows starts with it.
+  var base = document.body.getAttribute('data-base-path') || '';
 
   // ---- Projection: Natural Earth I, the same formulas as d3-geo's geoNaturalEarth1, with the scale and
   // translation the server fitted (it draws the land and the markers with d3 itself).
@@ -104,7 +106,7 @@
 
   function load(query) {
     var focusedId = document.activeElement && document.activeElement.id;
-    return fetch('/status/live' + query, { headers: { accept: 'text/html' } })
+    return fetch(base + '/status/live' + query, { headers: { accept: 'text/html' } })
       .then(function (response) {
         if (!response.ok) throw new Error('HTTP ' + response.status);
         return response.text();
@@ -132,7 +134,7 @@
 
   function navigate(search) {
     return refresh(search).then(function () {
-      history.pushState(null, '', search || '/');
+      history.pushState(null, '', search || base + '/');
       syncFilterForm();
     });
   }
@@ -250,7 +252,7 @@
   function ask(text) {
     if (!text.trim()) return;
     tryResult.setAttribute('aria-busy', 'true');
-    return fetch('/api/v1/nearest?' + queryFor(text), { headers: { accept: 'application/json' } })
+    return fetch(base + '/api/v1/nearest?' + queryFor(text), { headers: { accept: 'application/json' } })
       .then(function (response) {
         return response.json().then(function (body) {
           if (!response.ok) throw new Error(body && body.error ? body.error.message : 'HTTP ' + response.status);
