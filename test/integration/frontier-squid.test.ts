@@ -71,7 +71,9 @@ describe.runIf(squid)('Frontier requests through the real Squid', () => {
       const result = await runProgram(BIN.client, args, { FRONTIER_SERVER: frontier });
       expect(result.code, result.stderr).toBe(0);
       const decision = JSON.parse(result.stdout) as { value: string; checked: { url: string; ok: boolean; error: string | null }[] };
-      expect(decision.value).toBe(`${frontier}(proxyurl=${noCvmfs.url})(proxyurl=${open.url})`);
+      // The two caches that pass tie in the server's ranking (same place, same load), so their order is not fixed.
+      expect(decision.value.startsWith(frontier)).toBe(true);
+      expect(decision.value.slice(frontier.length).match(/\(proxyurl=[^)]*\)/g)?.sort()).toEqual([`(proxyurl=${noCvmfs.url})`, `(proxyurl=${open.url})`].sort());
       expect(decision.checked.find((c) => c.url === noFrontier.url)).toMatchObject({ ok: false, error: 'HTTP 403 (ERR_ACCESS_DENIED)' });
       expect(origin.requests).toContain('/atlr/Frontier');
       expect(origin.requests.some((p) => p.startsWith('/cvmfs/'))).toBe(false);
