@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../shared/clock.js';
@@ -7,20 +6,10 @@ import { startTestServer, waitFor, type TestServer } from '../support/server.js'
 import { AMQP_URL, rabbitAvailable } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { makeTempDir } from '../support/temp.js';
+import { freePort } from '../support/squid.js';
 
 const rabbit = await rabbitAvailable();
 
-/** A loopback port nothing listens on (bound, then released): a broker that is down. */
-async function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Three "brokers" for one list: a dead port, then two loopback relays to the real RabbitMQ, so a test can
@@ -46,7 +35,7 @@ describe.runIf(rabbit)('several broker URLs, tried in turn', () => {
     const target = { host: broker.hostname, port: Number(broker.port || 5672) };
     first = await startTcpProxy(target);
     second = await startTcpProxy(target);
-    brokers = [urlFor(await deadPort()), urlFor(first.port), urlFor(second.port)].join(',');
+    brokers = [urlFor(await freePort()), urlFor(first.port), urlFor(second.port)].join(',');
     server = await startTestServer({ flags: { amqpUrl: brokers }, clock: systemClock });
     const dir = await makeTempDir('shoal-ha-amqp-');
     agent = startProgram(BIN.agent, [

@@ -1,7 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
@@ -11,6 +10,7 @@ import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { startTestServer, waitFor, type TestServer } from '../support/server.js';
 import { serviceAvailable } from '../support/services.js';
 import { makeTempDir } from '../support/temp.js';
+import { freePort } from '../support/squid.js';
 
 /**
  * Debian's nginx on loopback in front of a server with --base-path /shoal, configured with the very blocks
@@ -29,13 +29,6 @@ function docBlock(doc: string, name: string): string {
   return m[1] as string;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** GET through the proxy from 127.0.0.2 (a VM's address as far as nginx knows), with extra headers. */
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from './server.js';
 import { serviceAvailable } from './services.js';
 import { makeTempDir } from './temp.js';
+import { freePort } from './squid.js';
 
 /**
  * A Redis Sentinel set-up of a test's own on loopback: a primary, one replica and one Sentinel, each a
@@ -42,16 +42,6 @@ export function sentinelAvailable(): Promise<boolean> {
   );
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startSentinelSetup(options: { name?: string; downAfterMs?: number } = {}): Promise<SentinelSetup> {
   const name = options.name ?? 'shoaltest';
