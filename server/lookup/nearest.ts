@@ -58,6 +58,8 @@ export interface LookupResult {
 export interface LookupService {
   locate(ip: string | null, coordinates?: { latitude: number; longitude: number }): Caller;
   nearest(query: LookupQuery): LookupResult;
+  /** The answers to several queries of one caller (same `caller` object), in one walk of the index; each equals `nearest` of it. */
+  nearestEach(queries: readonly LookupQuery[]): LookupResult[];
 }
 
 export interface LookupOptions {
@@ -79,6 +81,14 @@ interface Candidate {
   host: ProxyHost;
   site: string | null;
   degraded: boolean;
+}
+
+/** One query's share of a walk of the index (candidatesFor). */
+interface Lane {
+  query: LookupQuery;
+  need: number;
+  cutoff: CostCutoff;
+  found: { i: number; c: Candidate }[];
 }
 
 export interface LookupDeps {
@@ -182,37 +192,49 @@ export function createLookupService(deps: LookupDeps): LookupService {
     return scratch;
   };
 
-  const candidatesFor = (query: LookupQuery, unit: UnitVector | null, sites: SiteIndex, relaxed: boolean): Candidate[] => {
-    const out: Candidate[] = [];
+  /**
+   * The candidates of each query, for queries that share a caller (the CVMFS and Frontier lists of a PAC
+   * file): one walk of the index serves them all, each with its own cutoff, since a cache's bounds do not
+   * depend on the upstream asked for. A cache's candidate for a query is that query's rules alone.
+   */
+  const candidatesFor = (queries: readonly LookupQuery[], unit: UnitVector | null, sites: SiteIndex, relaxed: boolean): Candidate[][] => {
     const view = registry.snapshot();
-    if (query.caller.sites.length > 0) {
+    if ((queries[0] as LookupQuery).caller.sites.length > 0) {
       // A caller inside a site: any cache may be local to it and rank ahead of every cost, so no skipping.
-      for (const e of view) {
-        const c = consider(e, query, unit, sites, relaxed);
-        if (c) out.push(c);
-      }
-      return out;
+      return queries.map((query) => {
+        const out: Candidate[] = [];
+        for (const e of view) {
+          const c = consider(e, query, unit, sites, relaxed);
+          if (c) out.push(c);
+        }
+        return out;
+      });
     }
     // Outside every site no cache is local, so a cache whose cost's lower bound (load part, plus w·chord/π
     // since an arc is at least its chord) is above the count-th best cost so far cannot make the answer:
     // it is skipped from flat typed arrays before anything is read or allocated for it. At 10,000 caches
-    // chasing three objects per cache was the cost of a lookup (see "Benchmarks" in README).
+    // chasing three objects per cache was the cost of a lookup (see docs/benchmarks.md).
     const index = indexOf(view);
     const { entries, flags, x, y, z, loadCost } = index;
-    const need = requiredFlags(query);
-    // Replaced, for the caches without a location, by one of their own (see below).
-    let cutoff: CostCutoff = createCostCutoff(query.count);
+    // Each lane's cutoff is replaced, for the caches without a location, by one of their own (see below).
+    const lanes: Lane[] = queries.map((query) => ({ query, need: requiredFlags(query), cutoff: createCostCutoff(query.count), found: [] }));
     const shrink = 1 - 1e-9; // float rounding must never skip a winner
     const chordWeight = (options.weights.distanceWeight / Math.PI) * shrink;
     // What a located caller's cost charges a cache with no location: the farthest distance, w (model/location.ts).
     const unlocatedCharge = options.weights.distanceWeight * shrink;
-    /** Index `i` through the bounds and the rules; a candidate that can still make the answer is kept. */
-    const visit = (i: number): Candidate | null => {
+    /** The highest cutoff of the lanes: what no lane can use any more is out of reach of all. */
+    const reach = () => {
+      let most = -Infinity;
+      for (const lane of lanes) most = Math.max(most, lane.cutoff.value());
+      return most;
+    };
+    /** Index `i` through the bounds and one lane's rules; a candidate that can still make its answer is kept. */
+    const visit = (lane: Lane, i: number): void => {
       const f = flags[i] as number;
-      if ((f & need) !== need || (!relaxed && (f & FLAG.DEGRADED) !== 0)) return null;
-      const limit = cutoff.value();
+      if ((f & lane.need) !== lane.need || (!relaxed && (f & FLAG.DEGRADED) !== 0)) return;
+      const limit = lane.cutoff.value();
       let bound = (loadCost[i] as number) * shrink;
-      if (bound > limit) return null;
+      if (bound > limit) return;
       if (unit) {
         if ((f & FLAG.LOCATED) !== 0) {
           const dx = unit[0] - (x[i] as number);
@@ -220,33 +242,32 @@ export function createLookupService(deps: LookupDeps): LookupService {
           const dz = unit[2] - (z[i] as number);
           bound += chordWeight * Math.sqrt(dx * dx + dy * dy + dz * dz);
         } else bound += unlocatedCharge;
-        if (bound > limit) return null;
+        if (bound > limit) return;
       }
-      const c = consider(entries[i] as CacheEntry, query, unit, sites, relaxed);
-      if (!c) return null;
+      const c = consider(entries[i] as CacheEntry, lane.query, unit, sites, relaxed);
+      if (!c) return;
       const cost = cacheCost(c, options.weights);
-      if (cost > cutoff.value()) return null;
-      cutoff.offer(cost);
-      return c;
+      if (cost > lane.cutoff.value()) return;
+      lane.cutoff.offer(cost);
+      lane.found.push({ i, c });
     };
     if (!unit) {
-      for (let i = 0; i < entries.length; i++) {
-        const c = visit(i);
-        if (c) out.push(c);
-      }
-      return out;
+      for (const lane of lanes) for (let i = 0; i < entries.length; i++) visit(lane, i);
+      return lanes.map((lane) => lane.found.map((f) => f.c));
     }
     // A located caller: cells in order of their lower bound (lowest load cost of a member plus the distance
-    // to the cell's box), until the next cell's bound is above the count-th best cost so far. Which caches
-    // make the answer does not depend on the order they are visited in; the candidates are handed to the
-    // ranking in index order, as the full scan does, so equal costs break ties as before.
+    // to the cell's box), until the next cell's bound is above every lane's count-th best cost so far. Which
+    // caches make an answer does not depend on the order they are visited in; the candidates are handed to
+    // the ranking in index order, as the full scan does, so equal costs break ties as before.
     const { cells } = index;
     const { bounds, distancePart } = cellScratch(cells.count);
+    let anyNeed = -1; // the flags every lane needs (AND): a cell without them serves no lane
+    for (const lane of lanes) anyNeed &= lane.need;
     // Caches with no location rank after every located one: their cell is left out of the walk, and read
     // after it only for the places the located caches leave.
     let unlocatedCell = -1;
     for (let c = 0; c < cells.count; c++) {
-      if (((cells.anyFlags[c] as number) & need) !== need) bounds[c] = Infinity;
+      if (((cells.anyFlags[c] as number) & anyNeed) !== anyNeed) bounds[c] = Infinity;
       else if (cells.located[c] === 0) {
         unlocatedCell = c;
         bounds[c] = Infinity;
@@ -255,7 +276,6 @@ export function createLookupService(deps: LookupDeps): LookupService {
         bounds[c] = (cells.minLoadCost[c] as number) * shrink + (distancePart[c] as number);
       }
     }
-    const found: { i: number; c: Candidate }[] = [];
     for (;;) {
       let best = -1;
       let bestBound = Infinity;
@@ -265,31 +285,68 @@ export function createLookupService(deps: LookupDeps): LookupService {
           best = c;
         }
       }
-      if (best === -1 || bestBound > cutoff.value()) break;
+      if (best === -1 || bestBound > reach()) break;
       bounds[best] = Infinity;
       const near = distancePart[best] as number;
       for (let m = cells.start[best] as number; m < (cells.start[best + 1] as number); m++) {
-        const i = cells.members[m] as number;
         // Members come in rising load-cost steps: once a step's floor is out of reach, so is the rest of the cell.
-        if ((cells.memberFloor[m] as number) * shrink + near > cutoff.value()) break;
-        const c = visit(i);
-        if (c) found.push({ i, c });
+        if ((cells.memberFloor[m] as number) * shrink + near > reach()) break;
+        const i = cells.members[m] as number;
+        for (const lane of lanes) visit(lane, i);
       }
     }
-    if (unlocatedCell !== -1 && found.length < query.count) {
+    for (const lane of lanes) {
+      if (unlocatedCell === -1 || lane.found.length >= lane.query.count) continue;
       // Fewer located candidates than places: the cutoff never filled, so none was skipped and all are in
       // `found`. The unlocated ones compete among themselves for the places left, in rising load cost.
-      cutoff = createCostCutoff(query.count - found.length);
+      lane.cutoff = createCostCutoff(lane.query.count - lane.found.length);
       for (let m = cells.start[unlocatedCell] as number; m < (cells.start[unlocatedCell + 1] as number); m++) {
-        if ((cells.memberFloor[m] as number) * shrink + unlocatedCharge > cutoff.value()) break;
-        const i = cells.members[m] as number;
-        const c = visit(i);
-        if (c) found.push({ i, c });
+        if ((cells.memberFloor[m] as number) * shrink + unlocatedCharge > lane.cutoff.value()) break;
+        visit(lane, cells.members[m] as number);
       }
     }
-    found.sort((a, b) => a.i - b.i);
-    for (const f of found) out.push(f.c);
-    return out;
+    return lanes.map((lane) => lane.found.sort((a, b) => a.i - b.i).map((f) => f.c));
+  };
+
+  /** One query's answer from its candidates: the relaxed pass when nothing was left, the ranking, the notes. */
+  const answer = (query: LookupQuery, strict: Candidate[], unit: UnitVector | null, view: readonly CacheEntry[], sites: SiteIndex): LookupResult => {
+    const notes: string[] = [];
+    if (!unit) notes.push('caller location unknown: site-local caches first, then caches ranked by load only');
+    let candidates = strict;
+    if (candidates.length === 0) {
+      candidates = candidatesFor([query], unit, sites, true)[0] as Candidate[];
+      if (candidates.length > 0) notes.push('every matching cache is overloaded or failing; offering them anyway');
+      else if (view.length > 0) notes.push(noneOfferedNote(view.length, noneOffered(view, query, sites), query));
+    }
+    const ranked = rankCaches(candidates, query.count, options.weights);
+    let unlocated = 0;
+    for (const r of ranked) if (r.item.unlocated) unlocated++;
+    if (unlocated > 0) notes.push(unlocatedNote(unlocated));
+    return {
+      caller: query.caller,
+      note: notes.length > 0 ? notes.join('; ') : null,
+      caches: ranked.map(({ item, cost }) => ({
+        entry: item.entry,
+        distanceKm: item.distanceKm,
+        score: cost,
+        local: item.local,
+        maxLoad: item.maxLoad,
+        host: item.host,
+        site: item.site,
+        degraded: item.degraded,
+      })),
+    };
+  };
+
+  const nearestEach = (queries: readonly LookupQuery[]): LookupResult[] => {
+    if (queries.length === 0) return [];
+    const { caller } = queries[0] as LookupQuery;
+    if (queries.some((q) => q.caller !== caller)) throw new Error('nearestEach: every query must have the same caller');
+    const unit = caller.latitude !== null && caller.longitude !== null ? toUnitVector({ latitude: caller.latitude, longitude: caller.longitude }) : null;
+    const view = registry.snapshot();
+    const sites = locality.index(view);
+    const strict = candidatesFor(queries, unit, sites, false);
+    return queries.map((query, q) => answer(query, strict[q] as Candidate[], unit, view, sites));
   };
 
   return {
@@ -307,37 +364,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
       if (geo) return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo, sites, nat };
       return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites, nat };
     },
-    nearest(query) {
-      const { caller } = query;
-      const unit = caller.latitude !== null && caller.longitude !== null ? toUnitVector({ latitude: caller.latitude, longitude: caller.longitude }) : null;
-      const notes: string[] = [];
-      if (!unit) notes.push('caller location unknown: site-local caches first, then caches ranked by load only');
-      const view = registry.snapshot();
-      const sites = locality.index(view);
-      let candidates = candidatesFor(query, unit, sites, false);
-      if (candidates.length === 0) {
-        candidates = candidatesFor(query, unit, sites, true);
-        if (candidates.length > 0) notes.push('every matching cache is overloaded or failing; offering them anyway');
-        else if (view.length > 0) notes.push(noneOfferedNote(view.length, noneOffered(view, query, sites), query));
-      }
-      const ranked = rankCaches(candidates, query.count, options.weights);
-      let unlocated = 0;
-      for (const r of ranked) if (r.item.unlocated) unlocated++;
-      if (unlocated > 0) notes.push(unlocatedNote(unlocated));
-      return {
-        caller,
-        note: notes.length > 0 ? notes.join('; ') : null,
-        caches: ranked.map(({ item, cost }) => ({
-          entry: item.entry,
-          distanceKm: item.distanceKm,
-          score: cost,
-          local: item.local,
-          maxLoad: item.maxLoad,
-          host: item.host,
-          site: item.site,
-          degraded: item.degraded,
-        })),
-      };
-    },
+    nearest: (query) => nearestEach([query])[0] as LookupResult,
+    nearestEach,
   };
 }

@@ -111,6 +111,42 @@ describe('lookup cost cutoff', () => {
   });
 });
 
+describe('one walk for several upstreams (nearestEach, the lists of a PAC file)', () => {
+  it.each([
+    [10, false, 3000],
+    [10, true, 3000],
+    [5, false, 60],
+    [40, true, 400],
+  ])('gives each upstream exactly what ranking every cache for it alone gives (count %i, clustered %s, %i caches)', async (count, clustered, n) => {
+    const { registry, random } = await world(n, 7 * count, clustered);
+    const lookup = createLookupService({ registry, geoip: noGeoIp, options: { weights, defaultMaxLoad: 122_000 } });
+    for (let i = 0; i < 150; i++) {
+      const located = i % 10 !== 0;
+      const caller: LookupQuery['caller'] = { ip: null, locatedBy: located ? 'query' : 'unknown', latitude: located ? random() * 180 - 90 : null, longitude: located ? random() * 360 - 180 : null, geo: null, sites: [] };
+      const base = { caller, type: i % 4 === 0 ? 'varnish' : 'any', verifiedOnly: i % 5 === 0 } as const;
+      // Different counts per lane too: each lane keeps its own cutoff.
+      const queries: LookupQuery[] = [
+        { ...base, count, upstream: 'cvmfs' },
+        { ...base, count: i % 3 === 0 ? 1 : count, upstream: 'frontier' },
+      ];
+      const answers = lookup.nearestEach(queries);
+      queries.forEach((q, at) => {
+        expect(answers[at]?.caches.map((c) => c.entry.id)).toEqual(bruteForce(registry.snapshot(), q));
+        expect(answers[at]).toEqual(lookup.nearest(q));
+      });
+    }
+  });
+
+  it('refuses queries of different callers, whose walks could not be shared', async () => {
+    const { registry } = await world(10, 1);
+    const lookup = createLookupService({ registry, geoip: noGeoIp, options: { weights, defaultMaxLoad: 122_000 } });
+    const caller = (): LookupQuery['caller'] => ({ ip: null, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites: [] });
+    const q = (c: LookupQuery['caller']): LookupQuery => ({ caller: c, count: 3, upstream: 'cvmfs', type: 'any', verifiedOnly: false });
+    expect(() => lookup.nearestEach([q(caller()), q(caller())])).toThrow(/same caller/);
+    expect(lookup.nearestEach([])).toEqual([]);
+  });
+});
+
 describe('createCostCutoff', () => {
   it('is the count-th lowest cost offered, Infinity until count were offered', () => {
     const cutoff = createCostCutoff(3);
