@@ -206,6 +206,13 @@ export const serverConfigTable = {
   amqpCaFile: { schema: z.string().default(''), help: 'PEM CA bundle to verify the broker with (amqps:// URLs)', arg: 'path' },
   amqpCertFile: { schema: z.string().default(''), help: 'PEM client certificate for the broker (amqps:// URLs)', arg: 'path' },
   amqpKeyFile: { schema: z.string().default(''), help: 'PEM private key of the client certificate', arg: 'path' },
+  perCacheMetrics: {
+    schema: booleanFromText.default(true),
+    help:
+      'serve /metrics gauges with one series per listed cache (shoal_cache_load, shoal_cache_max_load, shoal_cache_request_rate, shoal_cache_client_count by id and hostname), ' +
+      'as many series as caches are listed (bounded by --max-caches); very large registries turn it off (--no-per-cache-metrics) to keep scrapes small',
+    kind: 'boolean',
+  },
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
   benchRoute: {
     schema: booleanFromText.default(false),

@@ -15,6 +15,8 @@ import { createDrainList, type DrainList } from './registry/drains.js';
 import { bundledGeoIpPath, warnIfStale } from './geo/geoip.js';
 import { openWatchedGeoIp, type WatchedGeoIp } from './geo/geoip-watch.js';
 import { registerStateGauges } from './model/state-gauges.js';
+import { registerCacheGauges } from './model/cache-gauges.js';
+import { createCacheHistory, recordingHistory, type CacheHistory } from './registry/cache-history.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createFeed, type Feed } from './ingest/feed.js';
 import { createLookupService } from './lookup/nearest.js';
@@ -31,6 +33,8 @@ export interface RunningServer {
   url: string;
   port: number;
   registry: Registry;
+  /** Recent load samples and verification outcomes of each cache, as this process saw them. */
+  history: CacheHistory;
   ingest: Ingest;
   geoip: WatchedGeoIp;
   metrics: Metrics;
@@ -59,7 +63,10 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   const geoipLog = logger.child({ component: 'geoip' });
   warnIfStale(geoip, clock.now(), config.geoipStaleDays, geoipLog);
   geoip.onReload(() => void warnIfStale(geoip, clock.now(), config.geoipStaleDays, geoipLog));
-  const registry = await createRegistry(config, { clock, logger });
+  // What this process sees of each cache lately (load samples, verification outcomes), fed by every write
+  // through the registry: the cache page and /api/v1/caches/<id> show it.
+  const history = createCacheHistory({ clock, maxCaches: config.maxCaches });
+  const registry = recordingHistory(await createRegistry(config, { clock, logger }), history);
   // A new GeoIP database moves the caches it locates (and with them the lookup index, made per registry view).
   geoip.onReload(async () => {
     const { checked, moved } = await relocateCaches(registry, geoip);
@@ -77,6 +84,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     isDrained: drains.has,
   });
   registerStateGauges(metrics, { registry, geoip, clock, drains, defaultMaxLoad: config.defaultMaxLoad });
+  if (config.perCacheMetrics) registerCacheGauges(metrics, { registry, defaultMaxLoad: config.defaultMaxLoad });
   const admission = createAdmission({
     options: {
       mode: config.signatureMode,
@@ -172,6 +180,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     warming: () => clock.now() < warmUntil,
     geoipStaleDays: config.geoipStaleDays,
     basePath: config.basePath,
+    history,
   });
 
   const server = await listen(app, config.host, config.port);
@@ -188,6 +197,7 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
     url,
     port,
     registry,
+    history,
     ingest,
     geoip,
     metrics,

@@ -83,7 +83,7 @@ export const PacQuerySchema = params({
 
 export const CachesQuerySchema = params({});
 
-/** The `:id` of `/api/v1/admin/caches/:id`. */
+/** The `:id` of `/api/v1/caches/:id`, `/api/v1/admin/caches/:id` and the cache page `/caches/:id`. */
 export const CacheIdParamSchema = z.object({
   id: z.string().min(1).max(128).regex(/^[\w.:-]+$/, { error: 'must be a cache id (the agent uuid)' }),
 });
@@ -127,6 +127,8 @@ export const CacheSchema = z.object({
   upstream: z.enum(['cvmfs', 'frontier', 'both']),
   load: z.number(),
   max_load: z.number().nullable(),
+  request_rate: z.number().nullable().describe('HTTP requests a second the cache served since its previous heartbeat, from Squid’s cache manager; null when its agent sends none'),
+  client_count: z.number().int().nullable().describe('clients of the cache (Squid’s “Number of clients accessing cache”); null when its agent sends none'),
   verified: z.boolean(),
   status: z.enum(['ok', 'failing', 'leaving']),
   status_reason: nullableString,
@@ -143,6 +145,26 @@ export const CacheSchema = z.object({
   last_heartbeat_age_s: z.number(),
   clock_drift_s: z.number().describe('server clock when the last heartbeat arrived minus its timestamp, in seconds (negative: stamped in the future)'),
   clock_drift: z.boolean().describe('clock_drift_s is over 10 s either way (the agent’s clock is off, or its heartbeat waited in a queue)'),
+});
+
+export const LoadSampleSchema = z.object({
+  at: z.string().describe('when the server accepted the heartbeat'),
+  load: z.number(),
+  max_load: z.number().nullable(),
+  request_rate: z.number().nullable(),
+  client_count: z.number().int().nullable(),
+});
+
+/** `/api/v1/caches/<id>`: the cache as `/api/v1/caches` lists it, and what this server process has seen of it lately. */
+export const CacheDetailSchema = CacheSchema.extend({
+  history: z
+    .object({
+      window_s: z.number().int().describe('how far back load samples go (3600)'),
+      bucket_s: z.number().describe('at most one load sample per bucket of this many seconds (the latest heartbeat in it)'),
+      load: z.array(LoadSampleSchema).describe('oldest first; figures to 7 significant digits'),
+      verification: z.array(VerificationSchema).describe('the server’s last checks of the cache, newest first (at most 10)'),
+    })
+    .describe('kept in memory by the server process that answers, from the heartbeats it accepted and its own checks (with several replicas, each keeps what it sees)'),
 });
 
 export const RankedCacheSchema = CacheSchema.extend({

@@ -7,6 +7,7 @@ import type { LookupService } from '../lookup/nearest.js';
 import type { DrainList } from '../registry/drains.js';
 import type { Metrics } from '../metrics.js';
 import type { Registry } from '../registry/types.js';
+import type { CacheHistory } from '../registry/cache-history.js';
 import type { Locality } from '../geo/sites.js';
 import type { UnknownCallerMode } from './unknown-caller.js';
 
@@ -45,4 +46,6 @@ export interface ServerDeps {
   geoipStaleDays: number;
   /** Path prefix every route is served under (`--base-path`, e.g. `/shoal`, no trailing slash); '' for the root. */
   basePath: string;
+  /** Recent load samples and verification outcomes per cache (this process's): `/api/v1/caches/<id>` and the cache page. */
+  history: CacheHistory;
 }

@@ -5,6 +5,7 @@ import {
   AdminDrainSchema,
   AdminDrainsSchema,
   AdminRemovedSchema,
+  CacheDetailSchema,
   CacheIdParamSchema,
   CachesQuerySchema,
   CachesResponseSchema,
@@ -74,6 +75,13 @@ export function openApiDocument(options: { adminEnabled: boolean; basePath?: str
       },
       '/api/v1/caches': {
         get: { summary: 'Every live cache', parameters: parametersOf(CachesQuerySchema, 'query'), responses: { '200': json(CachesResponseSchema, 'live caches'), ...errors } },
+      },
+      '/api/v1/caches/{id}': {
+        get: {
+          summary: 'One live cache, with the load samples (last hour) and verification outcomes this server process has seen of it',
+          parameters: idParam,
+          responses: { '200': json(CacheDetailSchema, 'the cache and its history'), ...errors, '404': json(ErrorBodySchema, 'no such cache is listed') },
+        },
       },
       '/api/v1/export/wlcg-wpad': {
         get: { summary: 'Caches in the form WLCG WPAD reads (shoal-squids.json)', responses: { '200': json(WlcgWpadResponseSchema, 'squids by hostname'), ...errors } },

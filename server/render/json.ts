@@ -37,6 +37,9 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
     upstream: hb.upstream,
     load: hb.load,
     max_load: hb.maxLoad,
+    /** Squid's figures, as its agent read them from the cache manager; null when it sends none. */
+    request_rate: hb.requestRate ?? null,
+    client_count: hb.clientCount ?? null,
     verified: hb.verified,
     status: hb.status,
     status_reason: hb.statusReason ?? null,

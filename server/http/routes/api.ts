@@ -5,7 +5,9 @@ import type { ServerDeps } from '../deps.js';
 import { nearestByUpstream } from '../../lookup/by-upstream.js';
 import { listBody } from '../../render/lists.js';
 import { pacFile } from '../../render/pac.js';
-import { CachesQuerySchema, NearestQuerySchema } from '../api-schemas.js';
+import { CacheIdParamSchema, CachesQuerySchema, NearestQuerySchema } from '../api-schemas.js';
+import { ApiError } from '../errors.js';
+import { cacheDetailView } from '../../render/cache-detail.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createViewCache } from '../../render/view-cache.js';
 import { cacheListView, nearestJson } from '../../render/json.js';
@@ -16,7 +18,7 @@ const PER_CALLER = { 'Cache-Control': 'private, max-age=30', Vary: 'X-Forwarded-
 const TEXT_HEADERS = wireHeaders({ 'Content-Type': 'text/plain; charset=utf-8', ...PER_CALLER });
 const JSON_HEADERS = wireHeaders({ 'Content-Type': 'application/json', ...PER_CALLER });
 
-/** The clean JSON API: `/api/v1/nearest`, `/api/v1/caches`. */
+/** The clean JSON API: `/api/v1/nearest`, `/api/v1/caches`, `/api/v1/caches/<id>`. */
 export function createApiRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
   const views = createViewCache();
@@ -44,6 +46,16 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     parseInput(CachesQuerySchema, c.req.query(), 'query'); // it takes none: any parameter is a 400
     c.header('Cache-Control', 'public, max-age=15');
     return c.json(cacheListView(deps.registry.snapshot(), deps.clock.now()));
+  });
+
+  // One cache with its recent history (this process's: registry/cache-history.ts).
+  app.get('/caches/:id', (c) => {
+    const { id } = parseInput(CacheIdParamSchema, c.req.param(), 'path');
+    parseInput(CachesQuerySchema, c.req.query(), 'query');
+    const entry = deps.registry.get(id);
+    if (!entry) throw new ApiError('not_found', `no cache with id ${id}`, 'id');
+    c.header('Cache-Control', 'public, max-age=15');
+    return c.json(cacheDetailView(entry, deps.history, deps.clock.now()));
   });
 
   return app;
