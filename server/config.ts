@@ -127,6 +127,13 @@ export const serverConfigTable = {
       '(default: the agents\' 30 s interval, its 10% jitter and a margin; 0: off; a Redis replica never warms)',
     arg: 'seconds',
   },
+  answerCacheMs: {
+    schema: intFromText(0, 60_000).default(1000),
+    help:
+      'milliseconds an answer is shared by callers placed at the same point (same site, GeoIP location or lat/lon) asking the same question; ' +
+      'dropped at once when a cache joins, leaves, is drained or changes verification, not by load updates; 0: every lookup made afresh',
+    arg: 'ms',
+  },
   pacDirect: {
     schema: booleanFromText.default(true),
     help: 'end PAC proxy lists with DIRECT, so clients go to the origin when every cache is down',

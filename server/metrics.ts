@@ -30,6 +30,12 @@ export function createMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [registry],
     }),
+    answerCache: new Counter({
+      name: 'shoal_answer_cache_total',
+      help: 'Lookups answered from the answer cache (hit) or made afresh (miss); none counted with --answer-cache-ms 0',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     amqpConnected: new Gauge({
       name: 'shoal_amqp_connected',
       help: '1 while the heartbeat consumer is connected to the broker',

@@ -20,6 +20,7 @@ import { createCacheHistory, recordingHistory, type CacheHistory } from './regis
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createFeed, type Feed } from './ingest/feed.js';
 import { createLookupService } from './lookup/nearest.js';
+import { createAnswerCache } from './lookup/answer-cache.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRegistry, heartbeatQueue } from './registry/create-registry.js';
 import type { Registry } from './registry/types.js';
@@ -76,13 +77,20 @@ export async function startServer(config: ServerConfig, deps: { logger: Logger; 
   // `warming` and answers say so. A Redis replica has the shared registry (or is `unready` until it has).
   const warmUntil = config.redisUrl ? -Infinity : clock.now() + config.warmup * 1000;
   const drains = createDrainList();
-  const lookup = createLookupService({
-    registry,
-    geoip,
-    options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad, advertise: config.advertise },
-    locality,
-    isDrained: drains.has,
-  });
+  const answerCacheHits = metrics.answerCache.labels('hit');
+  const answerCacheMisses = metrics.answerCache.labels('miss');
+  const lookup = createAnswerCache(
+    createLookupService({
+      registry,
+      geoip,
+      options: { weights: { distanceWeight: config.distanceWeight, loadExponent: config.loadExponent }, defaultMaxLoad: config.defaultMaxLoad, advertise: config.advertise },
+      locality,
+      isDrained: drains.has,
+      drainsVersion: drains.version,
+    }),
+    clock,
+    { ttlMs: config.answerCacheMs, onLookup: (hit) => (hit ? answerCacheHits : answerCacheMisses).inc() },
+  );
   registerStateGauges(metrics, { registry, geoip, clock, drains, defaultMaxLoad: config.defaultMaxLoad });
   if (config.perCacheMetrics) registerCacheGauges(metrics, { registry, defaultMaxLoad: config.defaultMaxLoad });
   const admission = createAdmission({

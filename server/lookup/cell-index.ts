@@ -18,6 +18,12 @@ export interface LookupIndex {
   loadCost: Float64Array;
   /** The same caches grouped by where they are (see `LookupCells`). */
   cells: LookupCells;
+  /**
+   * Changes when something other than load may change who is offered: a cache joined, left, moved, said
+   * goodbye, its access changed (any flag but DEGRADED), or the server's verification of it passed or failed. Load, max load and the
+   * overloaded or failing state it drives leave it as it was: the answer cache (answer-cache.ts) lives by it.
+   */
+  offerVersion: number;
 }
 
 /**
@@ -83,7 +89,7 @@ export const FLAG = Object.freeze({
  * Builds the index of a view. Flags only pre-filter: every cache that passes is checked again by the
  * lookup's own rules, so a flag may let through too much but must never hold back a cache the rules allow.
  */
-export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWeights, defaultMaxLoad: number): LookupIndex {
+export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWeights, defaultMaxLoad: number, offerVersion = 0): LookupIndex {
   const n = entries.length;
   const index = {
     entries,
@@ -104,7 +110,7 @@ export function buildLookupIndex(entries: readonly CacheEntry[], weights: RankWe
     index.loadCost[i] = entryLoadCost(e, weights, defaultMaxLoad);
   }
   const { flags, x, y, z, loadCost } = index;
-  return { entries, flags, x, y, z, loadCost, cells: buildCells(flags, x, y, z, loadCost) };
+  return { entries, flags, x, y, z, loadCost, cells: buildCells(flags, x, y, z, loadCost), offerVersion };
 }
 
 function entryFlags(e: CacheEntry, defaultMaxLoad: number): number {
@@ -143,7 +149,10 @@ const UPDATE_AT_MOST = 1 / 16;
  */
 export function updateLookupIndex(previous: LookupIndex, entries: readonly CacheEntry[], weights: RankWeights, defaultMaxLoad: number): LookupIndex {
   const n = entries.length;
-  const rebuild = () => buildLookupIndex(entries, weights, defaultMaxLoad);
+  const rebuild = () => {
+    const next = buildLookupIndex(entries, weights, defaultMaxLoad, previous.offerVersion);
+    return offersDiffer(previous, next) ? { ...next, offerVersion: next.offerVersion + 1 } : next;
+  };
   if (n !== previous.entries.length) return rebuild();
   const changed: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -163,9 +172,11 @@ export function updateLookupIndex(previous: LookupIndex, entries: readonly Cache
   const old = previous.cells;
   let { members, memberFloor } = old;
   const touched = new Set<number>();
+  let offersChanged = false;
   for (const i of changed) {
     const e = entries[i] as CacheEntry;
     flags[i] = entryFlags(e, defaultMaxLoad);
+    if (offerChanged(previous, i, e, flags[i] as number)) offersChanged = true;
     loadCost[i] = entryLoadCost(e, weights, defaultMaxLoad);
     const c = old.cellOf[i] as number;
     touched.add(c);
@@ -208,7 +219,24 @@ export function updateLookupIndex(previous: LookupIndex, entries: readonly Cache
     anyFlags,
     cellOf: old.cellOf,
   };
-  return { entries, flags, x, y, z, loadCost, cells };
+  return { entries, flags, x, y, z, loadCost, cells, offerVersion: previous.offerVersion + (offersChanged ? 1 : 0) };
+}
+
+/**
+ * Whether cache `i` of `previous` became `e` (flags `f`) in a way that may change who is offered: another
+ * cache in its place, a flag other than DEGRADED, its location, or the server's verification outcome.
+ */
+function offerChanged(previous: LookupIndex, i: number, e: CacheEntry, f: number): boolean {
+  const was = previous.entries[i] as CacheEntry;
+  if (e === was) return false;
+  if (e.id !== was.id || ((f ^ (previous.flags[i] as number)) & ~FLAG.DEGRADED) !== 0 || e.verification?.ok !== was.verification?.ok) return true;
+  return e.unit ? e.unit[0] !== previous.x[i] || e.unit[1] !== previous.y[i] || e.unit[2] !== previous.z[i] : false; // unlocated either way: a LOCATED flip is a flag change
+}
+
+function offersDiffer(previous: LookupIndex, next: LookupIndex): boolean {
+  if (previous.entries.length !== next.entries.length) return true;
+  for (let i = 0; i < next.entries.length; i++) if (offerChanged(previous, i, next.entries[i] as CacheEntry, next.flags[i] as number)) return true;
+  return false;
 }
 
 /** Moves cache `i` within its cell's places [`from`, `to`) to where (load step, index) order puts it at `step`. */

@@ -60,6 +60,12 @@ export interface LookupService {
   nearest(query: LookupQuery): LookupResult;
   /** The answers to several queries of one caller (same `caller` object), in one walk of the index; each equals `nearest` of it. */
   nearestEach(queries: readonly LookupQuery[]): LookupResult[];
+  /**
+   * Changes whenever something other than load may change an answer: a cache joined, left, moved or said
+   * goodbye, its verification, access, site or name changed, or a drain did. Answers cached under one epoch
+   * may be served while it lasts (answer-cache.ts).
+   */
+  answersEpoch(): number;
 }
 
 export interface LookupOptions {
@@ -99,12 +105,15 @@ export interface LookupDeps {
   locality?: Locality;
   /** Caches an operator is draining: never offered. */
   isDrained?: (id: string) => boolean;
+  /** Changes whenever the drained set does (DrainList.version); default: never. */
+  drainsVersion?: () => number;
 }
 
 export function createLookupService(deps: LookupDeps): LookupService {
   const { registry, geoip, options } = deps;
   const locality = deps.locality ?? createLocality({});
   const isDrained = deps.isDrained ?? (() => false);
+  const drainsVersion = deps.drainsVersion ?? (() => 0);
 
   const servesQuery = (e: CacheEntry, upstream: LookupQuery['upstream']) => upstream === 'any' || servesUpstream(e.heartbeat, upstream);
 
@@ -173,6 +182,9 @@ export function createLookupService(deps: LookupDeps): LookupService {
   // made from the one before when only some caches changed (see updateLookupIndex).
   const indexes = new WeakMap<readonly CacheEntry[], LookupIndex>();
   let latest: LookupIndex | null = null;
+  // What the answers epoch was last computed from (a site index is kept while its site data is the same).
+  let epoch = 0;
+  let epochOf: { offers: number; sites: SiteIndex | null; drains: number } = { offers: -1, sites: null, drains: -1 };
   const indexOf = (view: readonly CacheEntry[]) => {
     let index = indexes.get(view);
     if (!index) {
@@ -366,5 +378,14 @@ export function createLookupService(deps: LookupDeps): LookupService {
     },
     nearest: (query) => nearestEach([query])[0] as LookupResult,
     nearestEach,
+    answersEpoch() {
+      const view = registry.snapshot();
+      const now = { offers: indexOf(view).offerVersion, sites: locality.index(view), drains: drainsVersion() };
+      if (now.offers !== epochOf.offers || now.sites !== epochOf.sites || now.drains !== epochOf.drains) {
+        epochOf = now;
+        epoch++;
+      }
+      return epoch;
+    },
   };
 }

@@ -1,0 +1,99 @@
+import type { Clock } from '../../shared/clock.js';
+import type { LookupQuery, LookupResult, LookupService } from './nearest.js';
+
+export interface AnswerCacheOptions {
+  /** How long an answer may be handed out again (`--answer-cache-ms`); 0: never, every lookup is made afresh. */
+  ttlMs: number;
+  /** At most this many answers are kept; the oldest go first. */
+  maxEntries?: number;
+  /** Told of every lookup the cache answered (hit) or had to make (miss): the `shoal_answer_cache_total` counter. */
+  onLookup?: (hit: boolean) => void;
+}
+
+export interface AnswerCacheStats {
+  hits: number;
+  misses: number;
+}
+
+/** Enough for the places of every GeoIP city and site callers come from, and a bound for `lat`/`lon` queries. */
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+/**
+ * The lookup, with answers shared by callers it places at the same point. Two callers with the same
+ * position (the same GeoIP location, the same site, the same `lat`/`lon`), the same sites and NAT, asking
+ * the same question, get the same ranking, so one answer serves both for up to `ttlMs`. Every answer made
+ * under an earlier `answersEpoch` (a join, a leave, a drain, a verification change) is dropped at once;
+ * load updates are not looked at: agents send one every 30 s, and a second of staleness changes nothing a
+ * VM does. What is the caller's own (the `caller` block) is always this caller's; ages are worked out from
+ * the entries when the answer is written.
+ */
+export function createAnswerCache(lookup: LookupService, clock: Clock, options: AnswerCacheOptions): LookupService & { stats(): AnswerCacheStats } {
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const onLookup = options.onLookup ?? (() => {});
+  const answers = new Map<string, { result: LookupResult; expiresMs: number }>();
+  let epoch = -1;
+  const stats: AnswerCacheStats = { hits: 0, misses: 0 };
+
+  const cached = (key: string, nowMs: number): LookupResult | null => {
+    const hit = answers.get(key);
+    if (!hit) return null;
+    if (hit.expiresMs > nowMs) return hit.result;
+    answers.delete(key);
+    return null;
+  };
+  const keep = (key: string, result: LookupResult, nowMs: number) => {
+    if (answers.size >= maxEntries) answers.delete(answers.keys().next().value as string);
+    answers.set(key, { result, expiresMs: nowMs + options.ttlMs });
+  };
+  /** The answers kept are valid for this epoch of the registry only. */
+  const sync = () => {
+    const now = lookup.answersEpoch();
+    if (now !== epoch) {
+      answers.clear();
+      epoch = now;
+    }
+  };
+  const account = (hit: boolean) => {
+    if (hit) stats.hits++;
+    else stats.misses++;
+    onLookup(hit);
+  };
+
+  const nearestEach = (queries: readonly LookupQuery[]): LookupResult[] => {
+    if (options.ttlMs <= 0 || queries.length === 0) return lookup.nearestEach(queries);
+    sync();
+    const nowMs = clock.now();
+    const keys = queries.map(answerKey);
+    const out: (LookupResult | null)[] = keys.map((key) => cached(key, nowMs));
+    const missing = queries.filter((_, q) => out[q] === null);
+    const made = missing.length > 0 ? lookup.nearestEach(missing) : [];
+    let next = 0;
+    return queries.map((query, q) => {
+      const hit = out[q];
+      account(hit !== null && hit !== undefined);
+      if (hit) return { ...hit, caller: query.caller };
+      const result = made[next++] as LookupResult;
+      keep(keys[q] as string, result, nowMs);
+      return result;
+    });
+  };
+
+  return {
+    locate: lookup.locate,
+    answersEpoch: lookup.answersEpoch,
+    nearest: (query) => nearestEach([query])[0] as LookupResult,
+    nearestEach,
+    stats: () => ({ ...stats }),
+  };
+}
+
+/**
+ * Everything of a query the lookup reads: the caller's position, sites and NAT (not its address: two
+ * callers placed alike are ranked alike), and the question. Site names are JSON-quoted so no name can
+ * run into the next field.
+ */
+export function answerKey(query: LookupQuery): string {
+  const { caller } = query;
+  const sites = caller.sites.length === 0 ? '' : JSON.stringify(caller.sites);
+  return `${query.count}/${query.upstream}/${query.type}/${query.verifiedOnly ? 1 : 0}/${caller.latitude}/${caller.longitude}/${caller.nat ?? ''}/${sites}`;
+}
