@@ -45,7 +45,7 @@ export interface LoadHistory {
 /**
  * One cache's samples: a ring of `capacity` slots, allocated once. Times are float64 (exact ms); the four
  * figures float32 (NaN for null), read back to 7 significant digits, which is all a float32 holds: 24 bytes
- * a sample, so a heartbeat costs no allocation and 120 samples are 2.9 kB.
+ * a sample, so keeping one allocates nothing and 120 samples are 2.9 kB.
  */
 interface Ring {
   times: Float64Array;
