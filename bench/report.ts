@@ -24,14 +24,23 @@ export function formatTable(header: string[], rows: string[][]): string {
 export function checkTargets(r: Pick<BenchResults, 'lookup' | 'ingest' | 'memory' | 'client'>): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const size = (n: number, registry = 'memory') => r.lookup.find((s) => s.caches === n && (s.registry ?? 'memory') === registry);
+  // Issue 19: the lookups while every cache heartbeats every 30 s, callers from 150+ countries, answer cache on.
   for (const [caches, floor] of [
     [1000, 0.7],
-    [10000, 0.4],
+    [10000, 0.6],
   ] as const) {
     const s = size(caches);
     for (const route of ['api_nearest', 'nearest_5', 'wpad']) {
-      const ratio = s?.routes[route]?.ratioToBare ?? null;
-      checks.push({ what: `${route} at ${caches} caches / bare`, target: `>= ${pct(floor)}`, value: pct(ratio), pass: ratio === null ? null : ratio >= floor });
+      const f = s?.routes[route];
+      const ratio = f?.ratioToBare ?? null;
+      const hits = f?.answerCacheHitRate === undefined ? '' : ` (answer cache hits ${pct(f.answerCacheHitRate)})`;
+      checks.push({ what: `${route} at ${caches} caches / bare`, target: `>= ${pct(floor)}`, value: `${pct(ratio)}${hits}`, pass: ratio === null ? null : ratio >= floor });
+    }
+  }
+  for (const caches of [1000, 10000]) {
+    for (const route of ['geo_api_5', 'geo_api_50']) {
+      const ratio = size(caches)?.routes[route]?.ratioToBare ?? null;
+      checks.push({ what: `${route} at ${caches} caches / bare`, target: '>= 60%', value: pct(ratio), pass: ratio === null ? null : ratio >= 0.6 });
     }
   }
   const memoryLookup = size(1000)?.routes.api_nearest;
@@ -68,6 +77,8 @@ export function checkTargets(r: Pick<BenchResults, 'lookup' | 'ingest' | 'memory
   // and of the ingest run's fresh servers.
   const rss = r.memory.find((m) => m.caches === 10000);
   checks.push({ what: 'server RSS at 10000 caches', target: '< 200 MB', value: rss ? `${fixed(rss.rssMb)} MB` : '-', pass: rss ? rss.rssMb < 200 : null });
+  // Reported, not judged: V8 keeps the heap a load grew until its memory reducer runs, on its own schedule.
+  checks.push({ what: 'server RSS at 10000 caches after the lookup load', target: 'reported', value: rss?.afterLoadMb === undefined ? '-' : `${fixed(rss.afterLoadMb)} MB`, pass: null });
   for (const c of r.client) {
     const budget = c.budgetMs;
     if (budget === null) continue;
@@ -122,6 +133,7 @@ export function formatReport(r: BenchResults): string {
       pct(bare?.cpu?.server),
       pct(bare?.cpu?.load),
       fixed(cpuMicros(bare), 0),
+      '',
     ]);
     for (const [name, f] of Object.entries(s.routes)) {
       if (name === 'bare') continue;
@@ -137,13 +149,14 @@ export function formatReport(r: BenchResults): string {
         pct(f.cpu?.server),
         pct(f.cpu?.load),
         fixed(cpuMicros(f), 0),
+        f.answerCacheHitRate === undefined ? '' : pct(f.answerCacheHitRate),
       ]);
     }
     for (const [name, f] of Object.entries(s.halfRate ?? {})) {
-      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors), '', '', '', '']);
+      rows.push([`  ${name} @ ${Math.round(f.targetRps)}/s`, fixed(f.rps, 0), '', fixed(f.p50Ms, 2), fixed(f.p99Ms, 2), fixed(f.p999Ms, 2), String(f.non2xx + f.errors), '', '', '', '', '']);
     }
   }
-  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'bytes', 'server CPU', 'loadgen CPU', 'server µs/req'], rows));
+  out.push(formatTable(['lookup', 'req/s', 'of bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'bytes', 'server CPU', 'loadgen CPU', 'server µs/req', 'answer cache hits'], rows));
   out.push('');
   out.push(
     formatTable(

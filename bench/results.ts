@@ -7,6 +7,8 @@ export interface RouteFigures extends LoadResult {
   ratioToBare: number | null;
   /** CPU used during the measured run, in cores (1 = one core busy all the time): the server's and the load generator's. */
   cpu?: { server: number; load: number };
+  /** Share of the run's lookups the answer cache answered (shoal_answer_cache_total); absent when it counted none. */
+  answerCacheHitRate?: number;
 }
 
 export interface LookupSize {

@@ -53,6 +53,11 @@ export function countryCount(addresses: readonly WorldAddress[]): number {
   return new Set(addresses.map((a) => a.countryCode)).size;
 }
 
+/** The name bench cache `index` registers under (known to the server's registry: no DNS). */
+export function cacheHostname(index: number, address: WorldAddress): string {
+  return `cache-${index}.${address.countryCode.toLowerCase()}.bench.test`;
+}
+
 /**
  * The heartbeat of bench cache `index` in the original agent's wire form (numbers as strings, as real
  * agents send them). Load varies with `round`, so later rounds are real updates.
@@ -62,7 +67,7 @@ export function cacheHeartbeat(index: number, address: WorldAddress, options: { 
   const upstreams = ['both', 'both', 'cvmfs', 'frontier'] as const;
   return {
     uuid: `bench${String(index).padStart(6, '0')}`,
-    hostname: `cache-${index}.${address.countryCode.toLowerCase()}.bench.test`,
+    hostname: cacheHostname(index, address),
     cache_port: '3128',
     cache_type: index % 10 === 0 ? 'varnish' : 'squid',
     verified: index % 3 !== 0,

@@ -3,8 +3,8 @@ import type { LoadResult } from '../load-job.js';
 import { withCpuShares } from '../cpu.js';
 import { createFeeder, waitForCacheCount, type Feeder } from '../feed.js';
 import type { LookupSize, MemoryFigures, RouteFigures } from '../results.js';
-import { startServerProcess } from '../server-process.js';
-import { cacheHeartbeat, type WorldAddress } from '../world.js';
+import { startServerProcess, type ServerProcess } from '../server-process.js';
+import { cacheHeartbeat, cacheHostname, type WorldAddress } from '../world.js';
 import type { IngestMode } from './ingest.js';
 
 export interface LookupSettings {
@@ -21,22 +21,64 @@ export interface LookupSettings {
   routes?: readonly string[] | undefined;
 }
 
+/** What a route's request paths may be made from: the callers of the run and the caches fed so far. */
+export interface PathWorld {
+  callers: readonly WorldAddress[];
+  caches: readonly WorldAddress[];
+  size: number;
+}
+
+export interface LookupRoute {
+  name: string;
+  /** One path, or the paths to use in turn (built per size). */
+  path: string | ((world: PathWorld) => string[]);
+  headline: boolean;
+  /** Every cache sends its heartbeat every this many seconds while the route is measured, as agents do. */
+  heartbeatEveryS?: number;
+  /** Measured on the second server of the run, started with `--answer-cache-ms 0`: the lookup itself. */
+  uncached?: boolean;
+}
+
 /**
- * The routes measured at each size; `bare` is the baseline, measured before and after them. Three are not
- * targets but explain them: `caller_only` finds the caller as every lookup must and answers bare's body,
- * so its ratio is the most any lookup can reach on this machine; `api_text` is the same lookup as
- * `api_nearest` with a ~150-byte answer instead of ~4 KB, separating the lookup from its payload;
- * `api_heartbeats` is `api_nearest` while every cache sends its heartbeat every 30 s, as agents do, so
- * lookups run against a registry that keeps changing (the server's CPU then includes that ingest).
+ * The routes measured at each size; `bare` is the baseline, measured before and after them. The targets
+ * are measured as a deployment sees them: every cache heartbeating every 30 s (so the registry keeps
+ * changing and the server's CPU includes that ingest), callers from 2,000 addresses in 150+ countries, and
+ * the answer cache on, as by default. Others explain them: `caller_only` finds the caller as every lookup
+ * must and answers bare's body, so its ratio is the most any lookup can reach on this machine; `api_text`
+ * is `api_nearest` with a ~150-byte answer instead of ~4 KB, separating the lookup from its payload; the
+ * `_uncached` rows are the targets' routes on a second server of the same registry with the answer cache
+ * off, so a regression in the lookup itself still shows; `geo_api_5` / `geo_api_50` are the CVMFS geo
+ * API ordering 5 and 50 servers (registered cache names and address literals) for clients all over.
  */
-export const LOOKUP_ROUTES: readonly { name: string; path: string; headline: boolean; heartbeatEveryS?: number }[] = [
+export const LOOKUP_ROUTES: readonly LookupRoute[] = [
   { name: 'caller_only', path: '/bench/caller', headline: false },
-  { name: 'api_nearest', path: '/api/v1/nearest', headline: true },
-  { name: 'nearest_5', path: '/nearest/5', headline: true },
-  { name: 'wpad', path: '/wpad.dat', headline: true },
-  { name: 'api_text', path: '/api/v1/nearest?format=text', headline: false },
-  { name: 'api_heartbeats', path: '/api/v1/nearest', headline: false, heartbeatEveryS: 30 },
+  { name: 'api_nearest', path: '/api/v1/nearest', headline: true, heartbeatEveryS: 30 },
+  { name: 'nearest_5', path: '/nearest/5', headline: true, heartbeatEveryS: 30 },
+  { name: 'wpad', path: '/wpad.dat', headline: true, heartbeatEveryS: 30 },
+  { name: 'api_text', path: '/api/v1/nearest?format=text', headline: false, heartbeatEveryS: 30 },
+  { name: 'geo_api_5', path: (w) => geoApiPaths(w, 5), headline: false },
+  { name: 'geo_api_50', path: (w) => geoApiPaths(w, 50), headline: false },
+  { name: 'api_nearest_uncached', path: '/api/v1/nearest', headline: false, heartbeatEveryS: 30, uncached: true },
+  { name: 'nearest_5_uncached', path: '/nearest/5', headline: false, heartbeatEveryS: 30, uncached: true },
+  { name: 'wpad_uncached', path: '/wpad.dat', headline: false, heartbeatEveryS: 30, uncached: true },
 ];
+
+/**
+ * A CVMFS client asking a Stratum-1's geo API to order `servers` Stratum-1s, once per caller, the client
+ * field being the caller's address (as a client behind no proxy sends). The servers are the same for
+ * every request, as a repository's are: half registered cache names, half address literals, so nothing
+ * needs DNS (benchmarks talk only to loopback).
+ */
+export function geoApiPaths(world: PathWorld, servers: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < servers; i++) {
+    const at = (i * 7919) % Math.max(1, world.size);
+    const cache = world.caches[at % world.caches.length] as WorldAddress;
+    names.push(i % 2 === 0 ? cacheHostname(at, cache) : cache.ip);
+  }
+  const list = names.join(',');
+  return world.callers.map((c) => `/cvmfs/atlas.cern.ch/api/v1.0/geo/${c.ip}/${list}`);
+}
 
 /** Above this share of a core the load generator, not the server, may be what limits a run. */
 export const LOAD_GENERATOR_BUSY = 0.9;
@@ -62,22 +104,28 @@ export async function runLookupBench(deps: {
   const exchange = `shoal-bench-${process.pid}-${Date.now().toString(36)}`;
   const runId = `${process.pid}-${Date.now().toString(36)}`;
   const routesToRun = LOOKUP_ROUTES.filter((r) => !settings.routes || settings.routes.includes(r.name));
-  const server = await startServerProcess(
-    [
-      '--amqp-url', settings.amqpUrl, '--exchange', exchange, '--trusted-proxies', '127.0.0.1', '--bench-route', '--log-level', 'info',
-      ...(settings.mode?.serverArgs(runId) ?? []),
-    ],
-    { cpuProfileDir: settings.cpuProfileDir },
-  );
+  const serverArgs = [
+    '--amqp-url', settings.amqpUrl, '--exchange', exchange, '--trusted-proxies', '127.0.0.1', '--bench-route', '--log-level', 'info',
+    ...(settings.mode?.serverArgs(runId) ?? []),
+  ];
+  const server = await startServerProcess(serverArgs, { cpuProfileDir: settings.cpuProfileDir });
+  // The uncached rows' server: the same exchange (each in-memory server has a queue of its own, so both
+  // hold the same registry), the answer cache off.
+  const uncached = routesToRun.some((r) => r.uncached) ? await startServerProcess([...serverArgs, '--answer-cache-ms', '0']) : null;
   const feeder = await createFeeder(settings.amqpUrl, exchange);
   const forwardedFor = deps.callers.map((c) => c.ip);
-  const measure = async (path: string, overallRate?: number, heartbeats?: { caches: number; everyS: number }): Promise<LoadResult & { cpu: { server: number; load: number } }> => {
-    const job = { url: server.url, paths: [path], forwardedFor, connections: settings.connections, ...(overallRate ? { overallRate } : {}) };
+  type Measured = LoadResult & { cpu: { server: number; load: number }; answerCacheHitRate?: number };
+  const measure = async (target: ServerProcess, paths: string[], overallRate?: number, heartbeats?: { caches: number; everyS: number }): Promise<Measured> => {
+    const job = { url: target.url, paths, forwardedFor, connections: settings.connections, ...(overallRate ? { overallRate } : {}) };
     const stream = heartbeats ? streamHeartbeats(feeder, deps.caches, heartbeats.caches, heartbeats.caches / heartbeats.everyS, settings.seed) : null;
     try {
       if (settings.warmupS > 0) await load.run({ ...job, durationS: settings.warmupS });
-      const { result, cpu } = await withCpuShares({ server: server.pid, load: load.pid }, () => load.run({ ...job, durationS: settings.durationS }));
-      return { ...result, cpu };
+      const before = await answerCacheCounts(target.url);
+      const { result, cpu } = await withCpuShares({ server: target.pid, load: load.pid }, () => load.run({ ...job, durationS: settings.durationS }));
+      const after = await answerCacheCounts(target.url);
+      const hits = after.hit - before.hit;
+      const lookups = hits + after.miss - before.miss;
+      return { ...result, cpu, ...(lookups > 0 ? { answerCacheHitRate: hits / lookups } : {}) };
     } finally {
       stream?.stop();
     }
@@ -85,6 +133,7 @@ export async function runLookupBench(deps: {
 
   try {
     await waitForAmqp(server.url);
+    if (uncached) await waitForAmqp(uncached.url);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const memory: MemoryFigures[] = [{ caches: 0, rssMb: (await server.memory()).rssMb }];
     const sizes: LookupSize[] = [];
@@ -96,6 +145,7 @@ export async function runLookupBench(deps: {
       };
       const fill = await feeder.publishAndWait(bodies(), server.url, 120_000);
       await waitForCacheCount(server.url, size, 10_000);
+      if (uncached) await waitForCacheCount(uncached.url, size, 10_000);
       const joins = size - have;
       have = size;
       const mem = await server.memory();
@@ -103,14 +153,18 @@ export async function runLookupBench(deps: {
       if (memoryAtSize) memory.push(memoryAtSize);
       log(`lookup: ${size} caches in the registry (${joins} joins in ${fill.visibleS.toFixed(2)} s, RSS ${mem.rssMb.toFixed(0)} MB)`);
 
-      const bareBefore = await measure(BARE_PATH);
+      const bareBefore = await measure(server, [BARE_PATH]);
       const routes: Record<string, RouteFigures> = {};
+      const world = { callers: deps.callers, caches: deps.caches, size };
+      const pathsOf = (route: LookupRoute) => (typeof route.path === 'string' ? [route.path] : route.path(world));
       for (const route of routesToRun) {
-        const r = await measure(route.path, undefined, route.heartbeatEveryS ? { caches: size, everyS: route.heartbeatEveryS } : undefined);
+        const target = route.uncached && uncached ? uncached : server;
+        const r = await measure(target, pathsOf(route), undefined, route.heartbeatEveryS ? { caches: size, everyS: route.heartbeatEveryS } : undefined);
         routes[route.name] = { ...r, ratioToBare: null };
-        log(`lookup: ${size} caches ${route.name}: ${Math.round(r.rps)}/s p99 ${r.p99Ms.toFixed(2)} ms, CPU server ${cores(r.cpu.server)} load ${cores(r.cpu.load)}`);
+        const hits = r.answerCacheHitRate === undefined ? '' : `, answer cache hits ${cores(r.answerCacheHitRate)}`;
+        log(`lookup: ${size} caches ${route.name}: ${Math.round(r.rps)}/s p99 ${r.p99Ms.toFixed(2)} ms, CPU server ${cores(r.cpu.server)} load ${cores(r.cpu.load)}${hits}`);
       }
-      const bareAfter = await measure(BARE_PATH);
+      const bareAfter = await measure(server, [BARE_PATH]);
       const bareRps = (bareBefore.rps + bareAfter.rps) / 2;
       for (const f of Object.values(routes)) f.ratioToBare = f.rps / bareRps;
       routes.bare = { ...bareAfter, ratioToBare: 1 };
@@ -121,7 +175,8 @@ export async function runLookupBench(deps: {
         entry.halfRate = {};
         for (const route of routesToRun.filter((r) => r.headline)) {
           const targetRps = Math.max(1, Math.round((routes[route.name]?.rps ?? 2) / 2));
-          entry.halfRate[route.name] = { ...(await measure(route.path, targetRps)), targetRps };
+          const half = await measure(server, pathsOf(route), targetRps, route.heartbeatEveryS ? { caches: size, everyS: route.heartbeatEveryS } : undefined);
+          entry.halfRate[route.name] = { ...half, targetRps };
         }
       }
       if (memoryAtSize) {
@@ -135,6 +190,7 @@ export async function runLookupBench(deps: {
     throw new Error(`${(error as Error).message}\nserver output:\n${server.tail()}`);
   } finally {
     await server.stop();
+    await uncached?.stop();
     await settings.mode?.cleanup?.(runId, feeder);
     await feeder.close();
   }
@@ -161,6 +217,13 @@ function streamHeartbeats(feeder: Feeder, caches: readonly WorldAddress[], count
     if (bodies.length > 0) void feeder.publish(bodies);
   }, tickMs);
   return { stop: () => clearInterval(timer) };
+}
+
+/** The server's answer-cache counters (shoal_answer_cache_total), read from /metrics. */
+async function answerCacheCounts(url: string): Promise<{ hit: number; miss: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const count = (result: string) => Number(new RegExp(`^shoal_answer_cache_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { hit: count('hit'), miss: count('miss') };
 }
 
 export async function waitForAmqp(url: string, timeoutMs = 20_000): Promise<void> {

@@ -233,9 +233,22 @@ function offerChanged(previous: LookupIndex, i: number, e: CacheEntry, f: number
   return e.unit ? e.unit[0] !== previous.x[i] || e.unit[1] !== previous.y[i] || e.unit[2] !== previous.z[i] : false; // unlocated either way: a LOCATED flip is a flag change
 }
 
+/** Whether `next` offers differently from `previous`: other caches, or one changed as offerChanged says; the order may differ (a Redis replica's view is rebuilt in the store's order). */
 function offersDiffer(previous: LookupIndex, next: LookupIndex): boolean {
-  if (previous.entries.length !== next.entries.length) return true;
-  for (let i = 0; i < next.entries.length; i++) if (offerChanged(previous, i, next.entries[i] as CacheEntry, next.flags[i] as number)) return true;
+  const n = next.entries.length;
+  if (previous.entries.length !== n) return true;
+  let placeOf: Map<string, number> | null = null;
+  for (let i = 0; i < n; i++) {
+    const e = next.entries[i] as CacheEntry;
+    let j = i;
+    if ((previous.entries[i] as CacheEntry).id !== e.id) {
+      placeOf ??= new Map(previous.entries.map((p, k) => [p.id, k]));
+      const k = placeOf.get(e.id);
+      if (k === undefined) return true;
+      j = k;
+    }
+    if (offerChanged(previous, j, e, next.flags[i] as number)) return true;
+  }
   return false;
 }
 

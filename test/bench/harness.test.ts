@@ -3,7 +3,8 @@ import { parseCpuSeconds } from '../../bench/cpu.js';
 import { ceilingNotes, checkTargets, cpuMicros, formatTable, loadGeneratorNotes } from '../../bench/report.js';
 import type { LookupSize } from '../../bench/results.js';
 import { quantileSorted, summariseLatencies } from '../../bench/stats.js';
-import { cacheHeartbeat, countryCount, sampleWorldAddresses, sentinelHeartbeat } from '../../bench/world.js';
+import { cacheHeartbeat, cacheHostname, countryCount, sampleWorldAddresses, sentinelHeartbeat } from '../../bench/world.js';
+import { geoApiPaths } from '../../bench/scenarios/lookup.js';
 import { parseHeartbeat } from '../../shared/heartbeat.js';
 
 // A stand-in GeoIP: the first octet picks one of 40 countries, octets ≥ 200 are unknown.
@@ -38,6 +39,24 @@ describe('bench world', () => {
     expect(cacheHeartbeat(42, address, { round: 1, seed: 1, nowS: 1_700_000_000 }).load).not.toBe(first.load);
     const sentinel = sentinelHeartbeat('3', 1_700_000_000);
     expect(parseHeartbeat(sentinel.body)).toMatchObject({ ok: true, heartbeat: { hostname: sentinel.hostname, latitude: expect.any(Number) } });
+  });
+});
+
+describe('bench geo API paths', () => {
+  it('asks once per caller, for the same servers each time: registered cache names and address literals, nothing that needs DNS', () => {
+    const callers = [{ ip: '142.104.1.1', countryCode: 'CA' }, { ip: '133.11.0.1', countryCode: 'JP' }];
+    const caches = [{ ip: '188.184.1.1', countryCode: 'CH' }, { ip: '131.225.1.1', countryCode: 'US' }];
+    const paths = geoApiPaths({ callers, caches, size: 100 }, 50);
+    expect(paths).toHaveLength(2);
+    const [first, second] = paths.map((p) => /^\/cvmfs\/atlas\.cern\.ch\/api\/v1\.0\/geo\/([^/]+)\/(.+)$/.exec(p));
+    expect(first?.[1]).toBe('142.104.1.1');
+    expect(second?.[1]).toBe('133.11.0.1');
+    expect(first?.[2]).toBe(second?.[2]);
+    const names = (first?.[2] ?? '').split(',');
+    expect(names).toHaveLength(50);
+    expect(names.filter((n) => /^\d+\.\d+\.\d+\.\d+$/.test(n))).toHaveLength(25);
+    expect(names.filter((n) => n.endsWith('.bench.test'))).toHaveLength(25);
+    expect(names[0]).toBe(cacheHostname(0, caches[0] as (typeof caches)[0]));
   });
 });
 

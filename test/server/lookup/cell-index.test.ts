@@ -109,3 +109,29 @@ describe('updateLookupIndex', () => {
     expect(contents(updated)).toEqual(contents(index));
   });
 });
+
+describe('offerVersion (what the answer cache lives by)', () => {
+  const random = createSeededRandom(11);
+  const base = Array.from({ length: 40 }, (_, i) => cache(i, random));
+  const index = buildLookupIndex(base, weights, DEFAULT_MAX_LOAD);
+  const version = (entries: CacheEntry[]) => updateLookupIndex(index, entries, weights, DEFAULT_MAX_LOAD).offerVersion - index.offerVersion;
+  const replaced = (i: number, change: (e: CacheEntry) => CacheEntry) => base.map((e, k) => (k === i ? change(e) : e));
+
+  it('stays for load updates, one or many (then the index is rebuilt), and for the same caches in another order', () => {
+    expect(version(replaced(3, (e) => ({ ...e, heartbeat: { ...e.heartbeat, load: 1 } })))).toBe(0);
+    // Over the load that makes it overloaded: DEGRADED changes, the offer does not.
+    expect(version(replaced(4, (e) => ({ ...e, heartbeat: { ...e.heartbeat, load: 10_000_000 } })))).toBe(0);
+    expect(version(base.map((e) => ({ ...e, heartbeat: { ...e.heartbeat, load: e.heartbeat.load + 1 } })))).toBe(0);
+    expect(version([...base].reverse())).toBe(0);
+  });
+
+  it('moves for a join, a leave, a goodbye, a verification outcome, an access change and a move', () => {
+    expect(version([...base, cache(99, random)])).toBe(1);
+    expect(version(base.slice(1))).toBe(1);
+    expect(version([...base.slice(1), cache(99, random)])).toBe(1); // as many caches, another set
+    expect(version(replaced(5, (e) => ({ ...e, heartbeat: { ...e.heartbeat, status: 'leaving' } })))).toBe(1);
+    expect(version(replaced(6, (e) => ({ ...e, verification: { ok: true, checkedMs: 1 } })))).toBe(1);
+    expect(version(replaced(7, (e) => ({ ...e, heartbeat: { ...e.heartbeat, access: 'site' } })))).toBe(1);
+    expect(version(replaced(8, (e) => ({ ...e, unit: toUnitVector({ latitude: 1, longitude: 2 }) })))).toBe(1);
+  });
+});
