@@ -35,3 +35,13 @@ export function formatDrift(driftS: number): string {
     ? `last heartbeat stamped ${s} s before the server received it: the agent's clock is behind, or the message waited in a queue`
     : `last heartbeat stamped ${s} s after the server received it: the agent's clock is ahead`;
 }
+
+/** "1 cache", "2 caches", "5,000 caches": a count with its noun, never "1 caches". */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? singular : plural}`;
+}
+
+/** The verb that goes with a count: "1 matches", "2 match". */
+export function agrees(n: number, singular: string, plural: string): string {
+  return n === 1 ? singular : plural;
+}

@@ -1,6 +1,7 @@
-import { formatLoad } from './format.js';
-import { MapLegend, Markers, WorldMapSvg } from './map-view.js';
+import { countOf, formatLoad } from './format.js';
+import { MapLegend, MapTools, Markers, WorldMapSvg } from './map-view.js';
 import { CacheTable, FilterForm } from './table-view.js';
+import { TryPanel } from './try-box.js';
 import type { StatusQuery, StatusRow, summarise, TablePage } from './table-model.js';
 import type { WorldMap } from './world-map.js';
 import type { GeoIpAge } from '../geo/geoip.js';
@@ -28,7 +29,7 @@ function GeoIpNotice(props: { geoip: GeoIpAge }) {
   if (!geoip.stale) return null;
   return (
     <p id="geoip-notice" class="notice" role="status">
-      <strong>Old GeoIP database:</strong> built {geoip.built?.slice(0, 10)}, {geoip.ageDays} days ago, so callers and caches may be placed in the wrong
+      <strong>Old GeoIP database:</strong> built {geoip.built?.slice(0, 10)}, {countOf(geoip.ageDays ?? 0, 'day')} ago, so callers and caches may be placed in the wrong
       city or country. Get a current one (MaxMind's geoipupdate or DB-IP's free city database) and point --geoip-database at it: see docs/operations.md,
       "A current GeoIP database". The server loads a changed file without a restart.
     </p>
@@ -39,9 +40,17 @@ function Summary(props: { view: StatusView }) {
   const { summary, nowMs } = props.view;
   return (
     <p id="summary" class="summary" data-generated={new Date(nowMs).toISOString()}>
-      <strong>{summary.total}</strong> {summary.total === 1 ? 'cache' : 'caches'}:{' '}
-      <span class="count verified">{summary.verified} verified</span>, <span class="count unverified">{summary.unverified} unverified</span>,{' '}
-      <span class="count failing">{summary.failing} failing</span>; total load {formatLoad(summary.load)}. Updated{' '}
+      <strong>{summary.total}</strong> {summary.total === 1 ? 'cache' : 'caches'}
+      {summary.total === 0 ? (
+        ' yet. '
+      ) : (
+        <>
+          :{' '}
+          <span class="count verified">{summary.verified} verified</span>, <span class="count unverified">{summary.unverified} unverified</span>,{' '}
+          <span class="count failing">{summary.failing} failing</span>; total load {formatLoad(summary.load)}.{' '}
+        </>
+      )}
+      Updated{' '}
       <time datetime={new Date(nowMs).toISOString()}>{new Date(nowMs).toISOString().slice(11, 19)} UTC</time>.
     </p>
   );
@@ -55,9 +64,9 @@ export function LiveParts(props: { view: StatusView }) {
       <Summary view={view} />
       {/* Inside an <svg> so the browser parses the markers as SVG, not as unknown HTML elements. */}
       <svg>
-        <Markers map={view.map} rows={view.rows} />
+        <Markers map={view.map} rows={view.rows} base={view.basePath} />
       </svg>
-      <CacheTable page={view.page} query={view.query} total={view.summary.total} root={`${view.basePath}/`} />
+      <CacheTable page={view.page} query={view.query} total={view.summary.total} root={`${view.basePath}/`} base={view.basePath} />
     </div>
   );
 }
@@ -78,7 +87,7 @@ export function StatusPage(props: { view: StatusView }) {
       </head>
       <body data-refresh-seconds={String(view.refreshSeconds)} data-base-path={base}>
         <a class="skip" href="#caches">
-          Skip to the cache table
+          Skip to the caches
         </a>
         <header class="top">
           <div class="brand">
@@ -96,32 +105,19 @@ export function StatusPage(props: { view: StatusView }) {
         <main>
           <section class="map-panel" aria-label="Map">
             <div class="map-frame">
-              <WorldMapSvg map={view.map} rows={view.rows} />
+              <WorldMapSvg map={view.map} rows={view.rows} base={base} />
+              <MapTools />
               <div id="tooltip" class="tooltip" role="tooltip" hidden />
             </div>
             <MapLegend />
           </section>
-          <section class="try-panel" aria-labelledby="try-heading">
-            <h2 id="try-heading">Try an address</h2>
-            <p class="muted">What would a VM at this address be told? The answer comes from the same lookup as /api/v1/nearest.</p>
-            {/* Without the script this form still works: the browser shows the API's JSON. */}
-            <form id="try-form" method="get" action={`${base}/api/v1/nearest`}>
-              <label for="try-input">IP address, or latitude, longitude</label>
-              <div class="row">
-                <input id="try-input" name="ip" type="text" required inputmode="text" autocomplete="off" spellcheck={false} placeholder="188.184.1.1 or 46.2, 6.1" />
-                <button type="submit">Ask</button>
-              </div>
-            </form>
-            <div id="try-result" class="try-result" aria-live="polite">
-              <p class="muted">The answer lists the caches in the order a VM there would get them, best first, and draws a line to each on the map.</p>
-            </div>
-          </section>
+          <TryPanel base={base} />
           <section id="caches" class="caches" aria-labelledby="caches-heading">
             <div class="caches-head">
               <h2 id="caches-heading">Caches</h2>
               <FilterForm query={view.query} root={`${base}/`} />
             </div>
-            <CacheTable page={view.page} query={view.query} total={view.summary.total} root={`${base}/`} />
+            <CacheTable page={view.page} query={view.query} total={view.summary.total} root={`${base}/`} base={base} />
           </section>
         </main>
         <footer class="foot muted">

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { cacheSource, clockDriftS, effectiveMaxLoad, hasClockDrift, verificationFailed, type CacheEntry, type CacheSource } from '../model/cache.js';
-import { PAGE_STATES, pageState, type PageState } from '../model/state.js';
-import { verificationClass } from '../verification/outcome.js';
+import { cacheSource, clockDriftS, effectiveMaxLoad, hasClockDrift, type CacheEntry, type CacheSource } from '../model/cache.js';
+import { offerState, PAGE_STATES, pageState, type OfferState, type PageState } from '../model/state.js';
+import { verificationClass, type VerificationClass } from '../verification/outcome.js';
+import { stateReason } from './state-reason.js';
 
 export const SORT_KEYS = ['hostname', 'port', 'type', 'upstream', 'site', 'location', 'load', 'state', 'access', 'age'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -43,8 +44,12 @@ export interface StatusRow {
   /** The cache's max load, or the server's default when it reports none. */
   maxLoad: number;
   state: PageState;
-  /** Why it is failing, when known. */
-  reason: string | null;
+  /** Why it is in that state, for every state (stateReason): printed under its badge, not only in a tooltip. */
+  reason: string;
+  /** What a lookup does with it (offerState): anything but `ok` gets a note on the page. */
+  offer: OfferState;
+  /** The server's own check, as its coarse class (the detail is for the admin routes); null: not checked. */
+  verification: { class: VerificationClass; ageSeconds: number } | null;
   access: string;
   /** An operator is draining it: still listed, never offered. */
   draining: boolean;
@@ -62,9 +67,7 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
   const hb = entry.heartbeat;
   const l = entry.location;
   const state = pageState(entry);
-  // The server's check shows as its coarse class only (its detail is for the admin routes: outcome.ts).
-  const verification = verificationFailed(entry) ? `verification: ${verificationClass(entry.verification)}` : null;
-  const reason = state === 'failing' ? (verification ?? hb.statusReason ?? hb.status) : null;
+  const check = entry.verification;
   const source = cacheSource(entry);
   const searchText = [hb.hostname, hb.site, l?.city, l?.countryCode, l?.countryName, hb.publicIp, hb.externalIp, hb.privateIp, source === 'feed' ? 'feed' : null]
     .filter(Boolean)
@@ -85,7 +88,9 @@ export function toStatusRow(entry: CacheEntry, nowMs: number, defaultMaxLoad: nu
     load: hb.load,
     maxLoad: effectiveMaxLoad(hb, defaultMaxLoad),
     state,
-    reason: reason ?? null,
+    reason: stateReason(entry, state),
+    offer: offerState(entry, defaultMaxLoad, isDrained),
+    verification: check === null ? null : { class: verificationClass(check), ageSeconds: Math.max(0, Math.round((nowMs - check.checkedMs) / 1000)) },
     access: hb.access,
     draining: isDrained(entry.id),
     source,

@@ -43,9 +43,31 @@ describe('pageState', () => {
   });
 
   it('gives the failure reason, from the server check first', () => {
-    expect(toStatusRow(entry(1, { status: 'failing', statusReason: 'HTTP 503' }), NOW, 1).reason).toBe('HTTP 503');
+    expect(toStatusRow(entry(1, { status: 'failing', statusReason: 'HTTP 503' }), NOW, 1).reason).toBe("agent's self-check: HTTP 503");
     // The server's check as its coarse class only: the detail is for the admin routes.
-    expect(toStatusRow(entry(1, {}, { ok: false, reason: 'timeout: http://s1.test/x: no answer within 1500 ms', checkedMs: NOW }), NOW, 1).reason).toBe('verification: timeout');
+    const timedOut = toStatusRow(entry(1, { verified: true }, { ok: false, reason: 'timeout: http://s1.test/x: no answer within 1500 ms', checkedMs: NOW - 30_000 }), NOW, 1);
+    expect(timedOut.reason).toBe('server check: timeout (no answer in time)');
+    expect(timedOut.reason).not.toContain('s1.test');
+    expect(timedOut.verification).toEqual({ class: 'timeout', ageSeconds: 30 });
+    expect(timedOut.offer).toBe('unverified');
+  });
+
+  it.each([
+    ['the agent verified it', { verified: true }, null, 'verified', 'its agent verified it'],
+    ['the server check passed', {}, { ok: true, checkedMs: NOW }, 'verified', 'server check: passed'],
+    ['nobody checked it', {}, null, 'unverified', 'not verified yet: neither its agent nor the server has checked it'],
+    ['the agent said goodbye', { status: 'leaving' as const }, null, 'failing', 'leaving: its agent said goodbye'],
+    ['the agent fails with no reason', { status: 'failing' as const }, null, 'failing', "its agent's self-check fails"],
+    ['the server could not probe it', {}, { ok: false, reason: 'not_probed: 10.0.0.1', checkedMs: NOW }, 'failing', 'server check: not probed (no public address)'],
+  ] as const)('gives every state a reason: %s', (_why, hb, verification, state, reason) => {
+    const row = toStatusRow(entry(1, hb, verification), NOW, 122_000);
+    expect(row.state).toBe(state);
+    expect(row.reason).toBe(reason);
+  });
+
+  it('says what a lookup does with an overloaded or drained cache', () => {
+    expect(toStatusRow(entry(1, { load: 20_000, maxLoad: 10_000 }), NOW, 1).offer).toBe('overloaded');
+    expect(toStatusRow(entry(1), NOW, 1, (id) => id === 'id00001').offer).toBe('draining');
   });
 
   it('uses the server default max load for caches that report none', () => {

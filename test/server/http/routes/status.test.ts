@@ -97,7 +97,9 @@ describe('status page routes', () => {
       const row = html.match(/<tr data-id="cache003"[\s\S]*?<\/tr>/)?.[0] ?? '';
       expect(row).toContain('class="badge draining"');
       expect(html).toMatch(/<circle class="marker unverified draining"[^>]*data-id="cache003"/);
-      expect(html.match(/class="badge draining"/g)).toHaveLength(1);
+      // Once in its table row and once in its card (narrow screens show the cards): no other cache is marked.
+      expect(html.match(/class="badge draining"/g)).toHaveLength(2);
+      expect(html.match(/<li class="card [^"]*" data-id="cache003"[\s\S]*?<\/li>/)?.[0]).toContain('class="badge draining"');
     } finally {
       server.drains.undrain('cache003');
     }
