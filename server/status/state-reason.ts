@@ -26,7 +26,7 @@ export function stateReason(entry: CacheEntry, state: PageState): string {
     return hb.statusReason ? `agent's self-check: ${hb.statusReason}` : "its agent's self-check fails";
   }
   if (state === 'verified') return check === 'ok' ? 'server check: passed' : 'its agent verified it';
-  return 'not verified yet: neither its agent nor the server has checked it';
+  return 'checked by neither its agent nor the server';
 }
 
 /** What a lookup does with a cache that is not simply offered (offerState), said once per state. */

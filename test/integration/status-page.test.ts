@@ -53,7 +53,10 @@ describe.runIf(rabbit && chromium)('status page in Chromium', () => {
   const nearest = async (query: string) => (await (await fetch(`${server.url}/api/v1/nearest?${query}`)).json()) as NearestBody;
   const tableIds = () => page.locator('#cache-table tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
   const markerIds = () => page.locator('#markers circle.marker').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-id')).sort());
-  const answerIds = () => page.locator('#try-result li[data-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-id')));
+  /** The caches the try box says shoal-client would write (its spares are listed apart). */
+  const answerIds = () => page.locator('#try-written li[data-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-id')));
+  /** The box asks as shoal-client does: its default --count (3) plus 5 spares, upstream cvmfs. */
+  const CLIENT_QUERY = 'count=8&upstream=cvmfs';
   /** Where a point of the map's viewBox is on the screen. */
   const screenPoint = (x: number, y: number) =>
     page.locator('#map').evaluate(
@@ -119,16 +122,19 @@ describe.runIf(rabbit && chromium)('status page in Chromium', () => {
   });
 
   it('answers "try an address" in the same order as /api/v1/nearest?ip=, with a line to each cache', async () => {
-    const api = await nearest('ip=188.184.1.1');
-    expect(api.caches.length).toBeGreaterThan(2);
+    const api = await nearest(`ip=188.184.1.1&${CLIENT_QUERY}`);
+    expect(api.caches.length).toBeGreaterThan(3);
     await page.fill('#try-input', '188.184.1.1');
     await page.press('#try-input', 'Enter');
     await page.locator('#try-result li[data-id]').first().waitFor();
-    expect(await answerIds()).toEqual(api.caches.map((c) => c.id));
-    // The failing cache is never offered; the answer's caches are marked on the map.
+    const written = api.caches.slice(0, 3).map((c) => c.id);
+    expect(await answerIds()).toEqual(written);
+    // The rest of the answer is listed as the client's spares, in order.
+    expect(await page.locator('#try-spares li[data-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-id')))).toEqual(api.caches.slice(3).map((c) => c.id));
+    // The failing cache is never offered; the caches written are marked on the map, with a line to each.
     expect(await answerIds()).not.toContain(ids.fnal);
-    expect(await page.locator('#answer-lines path.answer-line').count()).toBe(api.caches.length);
-    expect(await page.locator('#markers circle.chosen').count()).toBe(api.caches.length);
+    expect(await page.locator('#answer-lines path.answer-line').count()).toBe(written.length);
+    expect(await page.locator('#markers circle.chosen').count()).toBe(written.length);
     await page.screenshot({ path: `${ARTIFACTS}status-page.png`, fullPage: true });
   });
 
@@ -140,8 +146,8 @@ describe.runIf(rabbit && chromium)('status page in Chromium', () => {
     const origin = await page.locator('#answer-origin').evaluate((c) => ({ x: Number(c.getAttribute('cx')), y: Number(c.getAttribute('cy')) }));
     expect(origin.x).toBeCloseTo(expected!.x, 0);
     expect(origin.y).toBeCloseTo(expected!.y, 0);
-    const api = await nearest('lat=-33.9&lon=151.2');
-    expect(await answerIds()).toEqual(api.caches.map((c) => c.id));
+    const api = await nearest(`lat=-33.9&lon=151.2&${CLIENT_QUERY}`);
+    expect(await answerIds()).toEqual(api.caches.slice(0, 3).map((c) => c.id));
     expect(api.caches[0]?.id).toBe(ids.anu);
     // The best line ends at the ANU marker, which the server placed with d3.
     const end = await page.locator(`#answer-lines path[data-id="${ids.anu}"]`).evaluate((p) => {

@@ -365,23 +365,21 @@
     cluster.remove();
   }
 
-  /** A click on a group: zoom in on it when its caches are spread out, else spread them around it. */
+  /**
+   * A click on a group: zoom in, doubling, to the first zoom at which it parts (no deeper, so the region
+   * stays in view); a group that would not part even at the deepest zoom (caches on one spot) is spread out.
+   */
   function expand(cluster) {
     var ids = cluster.getAttribute('data-ids').split(' ');
-    var xs = [];
-    var ys = [];
-    ids.forEach(function (id) {
-      var marker = document.querySelector('#markers circle.marker[data-id="' + CSS.escape(id) + '"]');
-      if (!marker) return;
-      xs.push(Number(marker.getAttribute('cx')));
-      ys.push(Number(marker.getAttribute('cy')));
-    });
-    var width = Math.max.apply(null, xs) - Math.min.apply(null, xs);
-    var height = Math.max.apply(null, ys) - Math.min.apply(null, ys);
-    // Zoom so that the group fills about a third of the view: its caches then stand apart.
-    var fit = Math.min(frame.width / Math.max(width * 3, 1e-6), frame.height / Math.max(height * 3, 1e-6));
-    var target = Math.min(MAX_ZOOM, Math.max(zoom * 2, fit));
-    if (target > zoom * 1.05) {
+    var distance = Number(document.getElementById('markers').getAttribute('data-cluster-distance')) || 16;
+    var members = markerPoints().filter(function (p) { return ids.indexOf(p.id) !== -1; });
+    var target = zoom;
+    while (target < MAX_ZOOM) {
+      target = Math.min(MAX_ZOOM, target * 2);
+      if (clusterPoints(members, distance / target).length > 1) break;
+    }
+    tooltip.hidden = true;
+    if (clusterPoints(members, distance / target).length > 1) {
       zoomTo(target, Number(cluster.getAttribute('data-x')), Number(cluster.getAttribute('data-y')), true);
     } else {
       spread(cluster);
@@ -663,6 +661,7 @@
     caches.forEach(function (cache) {
       var item = el('li');
       item.setAttribute('data-id', cache.id);
+      item.setAttribute('data-proxy', cache.proxy);
       var name = el('strong');
       var link = el('a', '', cache.hostname + ':' + cache.port);
       link.href = base + '/caches/' + encodeURIComponent(cache.id);
@@ -717,8 +716,12 @@
     if (written.length === 0) {
       parts.push(el('p', 'muted', 'No cache would be offered: shoal-client would fall back to its last good list or the site defaults.'));
     } else {
-      var what = asked.upstream === 'frontier' ? 'shoal-client --frontier would use' : asked.upstream === 'cvmfs' ? 'shoal-client would write' : 'The caches offered';
-      parts.push(el('p', 'written-head', what + (written.length === 1 ? ' this cache' : ' these ' + written.length + ' caches') + ', in this order, if they pass its test fetch:'));
+      var these = written.length === 1 ? 'this cache' : 'these ' + written.length + ' caches';
+      var head =
+        asked.upstream === 'any'
+          ? 'Offered first for any upstream, in this order (shoal-client itself asks for CVMFS, or Frontier with --frontier):'
+          : (asked.upstream === 'frontier' ? 'shoal-client --frontier would use ' : 'shoal-client would write ') + these + ', in this order, if they pass its test fetch:';
+      parts.push(el('p', 'written-head', head));
       parts.push(answerList(written, 'try-written', 'answer', 1));
       if (rest.length > 0) {
         parts.push(el('p', 'spares-head', (rest.length === 1 ? 'Its spare' : 'Its ' + rest.length + ' spares') + ', taken in order for any that fail:'));

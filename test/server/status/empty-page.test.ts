@@ -39,7 +39,7 @@ describe('status page with no cache, then one', () => {
     expect(words).not.toMatch(/\b1 caches\b/);
     expect(words).not.toContain('showing 1–1');
     expect(html).not.toContain('class="pager"');
-    expect(words).toContain('not verified yet: neither its agent nor the server has checked it');
+    expect(words).toContain('checked by neither its agent nor the server');
     expect(html).toContain(`href="/caches/${id}"`);
     expect(html.match(new RegExp(`href="/caches/${id}"`, 'g'))).toHaveLength(3); // row, card, marker
   });

@@ -55,7 +55,7 @@ describe('pageState', () => {
   it.each([
     ['the agent verified it', { verified: true }, null, 'verified', 'its agent verified it'],
     ['the server check passed', {}, { ok: true, checkedMs: NOW }, 'verified', 'server check: passed'],
-    ['nobody checked it', {}, null, 'unverified', 'not verified yet: neither its agent nor the server has checked it'],
+    ['nobody checked it', {}, null, 'unverified', 'checked by neither its agent nor the server'],
     ['the agent said goodbye', { status: 'leaving' as const }, null, 'failing', 'leaving: its agent said goodbye'],
     ['the agent fails with no reason', { status: 'failing' as const }, null, 'failing', "its agent's self-check fails"],
     ['the server could not probe it', {}, { ok: false, reason: 'not_probed: 10.0.0.1', checkedMs: NOW }, 'failing', 'server check: not probed (no public address)'],
