@@ -9,6 +9,7 @@ import { LiveParts, StatusPage, type StatusView } from '../../status/page.js';
 import { StatusQuerySchema, selectPage, summarise, toStatusRow } from '../../status/table-model.js';
 import { createWorldMap } from '../../status/world-map.js';
 import { geoIpAge } from '../../geo/geoip.js';
+import { createCachePageRoutes } from './cache-page.js';
 
 /** Seconds between the page's own refreshes. */
 export const STATUS_REFRESH_SECONDS = 15;
@@ -82,6 +83,9 @@ export function createStatusRoutes(deps: ServerDeps): Hono {
     c.header('Cache-Control', c.req.query('v') === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
     return c.body(asset.body);
   });
+
+  // Each cache's own page, under the same headers and stylesheet.
+  app.route('/', createCachePageRoutes(deps, { stylesheet: assetUrl('status.css'), headers: pageHeaders }));
 
   return app;
 }
