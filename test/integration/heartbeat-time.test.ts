@@ -79,7 +79,7 @@ describe.runIf(rabbit)('heartbeat timestamps against the server clock (original 
 
   it('marks a drifting cache on the status page as the original painted its row red, and counts them in /metrics', async () => {
     const page = await (await server.app.request('/')).text();
-    const row = (host: string) => new RegExp(`<tr data-id="[^"]+" class="([^"]+)"><th scope="row" class="host">${host.replaceAll('.', '\\.')}</th>`).exec(page)?.[1];
+    const row = (host: string) => new RegExp(`<tr data-id="[^"]+" class="([^"]+)"><th scope="row" class="host"><a href="[^"]+">${host.replaceAll('.', '\\.')}</a></th>`).exec(page)?.[1];
     expect(row('behind.agent.test')).toMatch(/\bdrift\b/);
     expect(row('ahead.agent.test')).toMatch(/\bdrift\b/);
     expect(row('ontime.agent.test')).not.toMatch(/\bdrift\b/);

@@ -47,7 +47,7 @@ describe('how old the GeoIP database is, where an operator looks', () => {
     try {
       const html = await (await server.app.request('/')).text();
       const notice = /<p id="geoip-notice"[^>]*>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
-      expect(notice).toContain(`built ${new Date(BUILT).toISOString().slice(0, 10)}, 2400 days ago`);
+      expect(notice).toContain(`built ${new Date(BUILT).toISOString().slice(0, 10)}, 2,400 days ago`);
       expect(notice).toContain('geoipupdate');
       expect(notice).toContain('--geoip-database');
       expect(notice).toContain('docs/operations.md');
