@@ -43,9 +43,11 @@ export interface LoadHistory {
 }
 
 /**
- * One cache's samples: a ring of `capacity` slots, allocated once. Times are float64 (exact ms); the four
- * figures float32 (NaN for null), read back to 7 significant digits, which is all a float32 holds: 24 bytes
- * a sample, so keeping one allocates nothing and 120 samples are 2.9 kB.
+ * One cache's samples: a ring of slots that starts small and doubles up to `maxSamples`, so memory follows
+ * the samples held (a cache heard from for a minute holds 2, not 120: at 10,000 caches that was 29 MB
+ * before any history existed). Times are float64 (exact ms); the four figures float32 (NaN for null), read
+ * back to 7 significant digits, which is all a float32 holds: 24 bytes a sample, 2.9 kB for 120. The ring
+ * only wraps once it has all its slots, so while it grows its oldest sample is in slot 0.
  */
 interface Ring {
   times: Float64Array;
@@ -56,6 +58,8 @@ interface Ring {
 }
 
 const FIGURES = 4;
+/** Slots of a new ring: two minutes of heartbeats every 30 s. */
+const FIRST_SLOTS = 4;
 const orNaN = (v: number | null) => (v === null ? Number.NaN : v);
 const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : Number(v.toPrecision(7)));
 
@@ -70,7 +74,17 @@ export function createLoadHistory(options: LoadHistoryOptions): LoadHistory {
   /** In the order caches were last heard from: the first is the one to forget when full. */
   const rings = new Map<string, Ring>();
 
-  const newest = (ring: Ring) => (ring.start + ring.length - 1) % capacity;
+  const slotsOf = (ring: Ring) => ring.times.length;
+  const newest = (ring: Ring) => (ring.start + ring.length - 1) % slotsOf(ring);
+  const grow = (ring: Ring) => {
+    const slots = Math.min(capacity, slotsOf(ring) * 2);
+    const times = new Float64Array(slots);
+    const figures = new Float32Array(slots * FIGURES);
+    times.set(ring.times);
+    figures.set(ring.figures);
+    ring.times = times;
+    ring.figures = figures;
+  };
 
   const write = (ring: Ring, slot: number, s: LoadSample) => {
     ring.times[slot] = s.atMs;
@@ -92,7 +106,8 @@ export function createLoadHistory(options: LoadHistoryOptions): LoadHistory {
       const oldest = rings.keys().next();
       if (!oldest.done) rings.delete(oldest.value);
     }
-    const ring: Ring = { times: new Float64Array(capacity), figures: new Float32Array(capacity * FIGURES), start: 0, length: 0 };
+    const slots = Math.min(capacity, FIRST_SLOTS);
+    const ring: Ring = { times: new Float64Array(slots), figures: new Float32Array(slots * FIGURES), start: 0, length: 0 };
     rings.set(id, ring);
     return ring;
   };
@@ -111,7 +126,8 @@ export function createLoadHistory(options: LoadHistoryOptions): LoadHistory {
           return;
         }
       }
-      if (ring.length < capacity) ring.length++;
+      if (ring.length === slotsOf(ring) && slotsOf(ring) < capacity) grow(ring);
+      if (ring.length < slotsOf(ring)) ring.length++;
       else ring.start = (ring.start + 1) % capacity;
       write(ring, newest(ring), sample);
     },
@@ -121,7 +137,7 @@ export function createLoadHistory(options: LoadHistoryOptions): LoadHistory {
       const after = clock.now() - windowMs;
       const out: LoadSample[] = [];
       for (let i = 0; i < ring.length; i++) {
-        const slot = (ring.start + i) % capacity;
+        const slot = (ring.start + i) % slotsOf(ring);
         const atMs = ring.times[slot] as number;
         if (atMs <= after) continue;
         const at = slot * FIGURES;

@@ -48,6 +48,18 @@ describe('load history', () => {
     expect(h.samples('a').map((s) => s.load)).toEqual([1, 2, 3, 4]);
   });
 
+  it("grows a cache's ring as samples come, then wraps it at maxSamples, keeping the order", () => {
+    const { clock, history: h } = history({ maxSamples: 120 });
+    // Two hours of heartbeats every 30 s: the ring grows 4, 8, ... 120, then wraps for an hour more.
+    for (let i = 0; i < 240; i++) {
+      h.record('a', sample(clock.now(), { load: i }));
+      if (i === 5) expect(h.samples('a').map((s) => s.load)).toEqual([0, 1, 2, 3, 4, 5]);
+      clock.advance(30_000);
+    }
+    clock.advance(-30_000); // at the last sample
+    expect(h.samples('a').map((s) => s.load)).toEqual(Array.from({ length: 120 }, (_, k) => 120 + k));
+  });
+
   it('shows only samples inside the window, and forgets a cache whose newest sample left it', () => {
     const { clock, history: h } = history();
     h.record('a', sample(clock.now(), { load: 1 }));
