@@ -5,6 +5,7 @@ import { Samples, Verification } from './cache-history-view.js';
 import { LoadChart } from './load-chart.js';
 import { OFFER_NOTE } from './state-reason.js';
 import type { StatusRow } from './table-model.js';
+import { PageHead } from './page-head.js';
 
 /** What one rendering of a cache's page needs: the API's view of it, and the status page's reading of it. */
 export interface CachePageView {
@@ -48,14 +49,7 @@ export function CachePage(props: { view: CachePageView }) {
   const base = view.basePath;
   return (
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <title>{`${d.hostname}: Shoal`}</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href={view.stylesheet} />
-      </head>
+      <PageHead title={`${d.hostname}: Shoal`} stylesheet={view.stylesheet} />
       <body class="cache-page" data-id={d.id}>
         <header class="top cache-top">
           <div>
@@ -93,14 +87,7 @@ export function CachePage(props: { view: CachePageView }) {
 export function NoCachePage(props: { message: string; basePath: string; stylesheet: string }) {
   return (
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <title>No such cache: Shoal</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href={props.stylesheet} />
-      </head>
+      <PageHead title="No such cache: Shoal" stylesheet={props.stylesheet} />
       <body class="cache-page">
         <header class="top cache-top">
           <div>

@@ -5,6 +5,7 @@ import { TryPanel } from './try-box.js';
 import type { StatusQuery, StatusRow, summarise, TablePage } from './table-model.js';
 import type { WorldMap } from './world-map.js';
 import type { GeoIpAge } from '../geo/geoip.js';
+import { PageHead } from './page-head.js';
 
 /** Everything one rendering of the page needs, computed by the route from the registry snapshot. */
 export interface StatusView {
@@ -76,15 +77,7 @@ export function StatusPage(props: { view: StatusView }) {
   const base = view.basePath;
   return (
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <title>Shoal: cache status</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href={view.assets.style} />
-        <script src={view.assets.script} defer />
-      </head>
+      <PageHead title="Shoal: cache status" stylesheet={view.assets.style} script={view.assets.script} />
       <body data-refresh-seconds={String(view.refreshSeconds)} data-base-path={base}>
         <a class="skip" href="#caches">
           Skip to the caches
