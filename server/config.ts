@@ -142,7 +142,7 @@ export const serverConfigTable = {
   unknownCaller: {
     schema: UnknownCallerModeSchema.default('anchor'),
     help:
-      `what /wpad.dat, /proxy.pac and the original routes (/nearest...) answer a caller with no location in no declared site (${UNKNOWN_CALLER_MODES.join('|')}): ` +
+      `what /wpad.dat, /proxy.pac, /api/v1/nearest?format=pac and the original routes (/nearest...) answer a caller with no location in no declared site (${UNKNOWN_CALLER_MODES.join('|')}): ` +
       'anchor, as WLCG WPAD and the original Shoal (PAC 400, so CVMFS tries its next PAC URL; original routes null); by-load, caches ranked by load only',
     arg: 'mode',
   },

@@ -12,6 +12,7 @@ import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createViewCache } from '../../render/view-cache.js';
 import { cacheListView, nearestJson } from '../../render/json.js';
 import { pacResponse, recordLookup } from '../respond.js';
+import { refusesUnknownCaller, unknownCallerPacError } from '../unknown-caller.js';
 
 /** Answers depend on the caller's address: only the caller may cache them, briefly. */
 const PER_CALLER = { 'Cache-Control': 'private, max-age=30', Vary: 'X-Forwarded-For' };
@@ -31,6 +32,11 @@ export function createApiRoutes(deps: ServerDeps): Hono {
     const caller = resolveCaller(c, deps, q);
     const count = q.count ?? deps.defaultCount;
     if (q.format === 'pac') {
+      // A PAC file, so as /wpad.dat answers it (--unknown-caller): CVMFS then tries its next PAC URL.
+      if (refusesUnknownCaller(deps.unknownCaller, caller)) {
+        recordLookup(deps.metrics, 'api_nearest', started, 0, false);
+        throw unknownCallerPacError(caller, q.ip !== undefined);
+      }
       const lists = nearestByUpstream(deps.lookup, caller, { count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
       // As before, a PAC answer is found or empty, never degraded (the answers issue may change that).
       recordLookup(deps.metrics, 'api_nearest', started, lists.cvmfs.length + lists.frontier.length, false);

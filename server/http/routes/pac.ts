@@ -6,8 +6,7 @@ import { nearestByUpstream } from '../../lookup/by-upstream.js';
 import { pacFile } from '../../render/pac.js';
 import { pacResponse, recordLookup } from '../respond.js';
 import { PacQuerySchema } from '../api-schemas.js';
-import { ApiError } from '../errors.js';
-import { refusesUnknownCaller } from '../unknown-caller.js';
+import { refusesUnknownCaller, unknownCallerPacError } from '../unknown-caller.js';
 
 /** The original served 10 caches in its wpad.dat. */
 const PAC_DEFAULT_COUNT = 10;
@@ -25,7 +24,7 @@ export function createPacRoutes(deps: ServerDeps): Hono {
         // As WLCG WPAD (and the CVMFS geo API) answer a client they cannot place: a 400, so CVMFS tries its
         // next PAC URL, then the proxies after `auto`, rather than caches ranked by load alone (--unknown-caller).
         recordLookup(deps.metrics, 'pac', started, 0, false);
-        throw new ApiError('bad_request', `remote addr not found in database: ${caller.ip ?? 'no address'} has no location and is in no declared site network (ask with ip= or lat= and lon=)`, q.ip === undefined ? undefined : 'ip');
+        throw unknownCallerPacError(caller, q.ip !== undefined);
       }
       const lists = nearestByUpstream(deps.lookup, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false });
       recordLookup(deps.metrics, 'pac', started, lists.cvmfs.length + lists.frontier.length, false); // found or empty, as before

@@ -25,14 +25,15 @@ describe('unknown callers, --unknown-caller anchor (the default)', () => {
   });
   afterAll(async () => server?.stop());
 
-  it.each(['/wpad.dat', '/proxy.pac'])('%s answers 400, as WLCG WPAD, so CVMFS tries its next PAC URL', async (path) => {
-    for (const response of [await from(server, path, UNKNOWN), await server.app.request(`${path}?ip=${UNKNOWN}`), await server.app.request(path)]) {
+  it.each(['/wpad.dat', '/proxy.pac', '/api/v1/nearest?format=pac'])('%s answers 400, as WLCG WPAD, so CVMFS tries its next PAC URL', async (path) => {
+    const withIp = `${path}${path.includes('?') ? '&' : '?'}ip=${UNKNOWN}`;
+    for (const response of [await from(server, path, UNKNOWN), await server.app.request(withIp), await server.app.request(path)]) {
       expect(response.status).toBe(400);
       const body = (await response.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe('bad_request');
       expect(body.error.message).toMatch(/^remote addr not found in database: /);
     }
-    expect(await (await server.app.request(`${path}?ip=${UNKNOWN}`)).json()).toMatchObject({ error: { field: 'ip' } });
+    expect(await (await server.app.request(withIp)).json()).toMatchObject({ error: { field: 'ip' } });
   });
 
   it('the original routes answer null, as the original', async () => {
@@ -58,7 +59,8 @@ describe('unknown callers, --unknown-caller anchor (the default)', () => {
     expect(await (await from(server, '/nearest/5', PLACES.tokyo)).text()).toMatch(/^\{"0": /);
   });
 
-  it('/api/v1/nearest still answers an unknown caller, saying so', async () => {
+  it('/api/v1/nearest still answers an unknown caller, saying so, in every format but a PAC file', async () => {
+    for (const format of ['cvmfs', 'frontier', 'text']) expect((await from(server, `/api/v1/nearest?format=${format}`, UNKNOWN)).status, format).toBe(200);
     const body = (await (await from(server, '/api/v1/nearest', UNKNOWN)).json()) as { caller: { located_by: string }; note: string; caches: { hostname: string }[] };
     expect(body.caller.located_by).toBe('unknown');
     expect(body.note).toMatch(/location unknown/);
@@ -74,6 +76,7 @@ describe('unknown callers, --unknown-caller by-load', () => {
   afterAll(async () => server?.stop());
 
   it('serves the PAC file and the original routes with caches ranked by load', async () => {
+    expect((await from(server, '/api/v1/nearest?format=pac', UNKNOWN)).status).toBe(200);
     const pac = await from(server, '/wpad.dat', UNKNOWN);
     expect(pac.status).toBe(200);
     const body = await pac.text();
