@@ -131,7 +131,7 @@ export const serverConfigTable = {
     schema: intFromText(0, 60_000).default(1000),
     help:
       'milliseconds an answer is shared by callers placed at the same point (same site, GeoIP location or lat/lon) asking the same question; ' +
-      'dropped at once when a cache joins, leaves, is drained or changes verification, not by load updates; 0: every lookup made afresh',
+      'dropped at once when a cache joins, leaves, fails or recovers, is drained or changes verification, not by load updates; 0: every lookup made afresh',
     arg: 'ms',
   },
   pacDirect: {

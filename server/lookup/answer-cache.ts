@@ -22,7 +22,7 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  * The lookup, with answers shared by callers it places at the same point. Two callers with the same
  * position (the same GeoIP location, the same site, the same `lat`/`lon`), the same sites and NAT, asking
  * the same question, get the same ranking, so one answer serves both for up to `ttlMs`. Every answer made
- * under an earlier `answersEpoch` (a join, a leave, a drain, a verification change) is dropped at once;
+ * under an earlier `answersEpoch` (a join, a leave, a failing self-check, a drain, a verification change) is dropped at once;
  * load updates are not looked at: agents send one every 30 s, and a second of staleness changes nothing a
  * VM does. What is the caller's own (the `caller` block) is always this caller's; ages are worked out from
  * the entries when the answer is written.

@@ -20,8 +20,9 @@ export interface LookupIndex {
   cells: LookupCells;
   /**
    * Changes when something other than load may change who is offered: a cache joined, left, moved, said
-   * goodbye, its access changed (any flag but DEGRADED), or the server's verification of it passed or failed. Load, max load and the
-   * overloaded or failing state it drives leave it as it was: the answer cache (answer-cache.ts) lives by it.
+   * goodbye or started or stopped failing its agent's self-check, its access changed (any flag but
+   * DEGRADED), or the server's verification of it passed or failed. Load, max load and the overloaded state
+   * they drive leave it as it was: the answer cache (answer-cache.ts) lives by it.
    */
   offerVersion: number;
 }
@@ -230,6 +231,8 @@ function offerChanged(previous: LookupIndex, i: number, e: CacheEntry, f: number
   const was = previous.entries[i] as CacheEntry;
   if (e === was) return false;
   if (e.id !== was.id || ((f ^ (previous.flags[i] as number)) & ~FLAG.DEGRADED) !== 0 || e.verification?.ok !== was.verification?.ok) return true;
+  // DEGRADED is both overloaded (load: not a change of offer) and failing its agent's self-check (one).
+  if (e.heartbeat.status !== was.heartbeat.status) return true;
   return e.unit ? e.unit[0] !== previous.x[i] || e.unit[1] !== previous.y[i] || e.unit[2] !== previous.z[i] : false; // unlocated either way: a LOCATED flip is a flag change
 }
 

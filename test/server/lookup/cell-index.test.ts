@@ -125,11 +125,12 @@ describe('offerVersion (what the answer cache lives by)', () => {
     expect(version([...base].reverse())).toBe(0);
   });
 
-  it('moves for a join, a leave, a goodbye, a verification outcome, an access change and a move', () => {
+  it('moves for a join, a leave, a goodbye, a failing self-check, a verification outcome, an access change and a move', () => {
     expect(version([...base, cache(99, random)])).toBe(1);
     expect(version(base.slice(1))).toBe(1);
     expect(version([...base.slice(1), cache(99, random)])).toBe(1); // as many caches, another set
     expect(version(replaced(5, (e) => ({ ...e, heartbeat: { ...e.heartbeat, status: 'leaving' } })))).toBe(1);
+    expect(version(replaced(5, (e) => ({ ...e, heartbeat: { ...e.heartbeat, status: 'failing' } })))).toBe(1);
     expect(version(replaced(6, (e) => ({ ...e, verification: { ok: true, checkedMs: 1 } })))).toBe(1);
     expect(version(replaced(7, (e) => ({ ...e, heartbeat: { ...e.heartbeat, access: 'site' } })))).toBe(1);
     expect(version(replaced(8, (e) => ({ ...e, unit: toUnitVector({ latitude: 1, longitude: 2 }) })))).toBe(1);

@@ -56,8 +56,8 @@ describe('verification in the views: coarse in public, detailed behind the admin
   it('the status page shows the class, not the detail', async () => {
     const html = await (await server.app.request('/?per=25')).text();
     leaksNoDetail(html);
-    expect(html).toContain('verification: refused');
-    expect(html).toContain('verification: not_probed');
+    expect(html).toContain('server check: refused (no HTTP answer)');
+    expect(html).toContain('server check: not probed (no public address)');
   });
 
   it('the admin routes show the detail, to the token holder only', async () => {
