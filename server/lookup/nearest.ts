@@ -184,7 +184,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
   let latest: LookupIndex | null = null;
   // What the answers epoch was last computed from (a site index is kept while its site data is the same).
   let epoch = 0;
-  let epochOf: { offers: number; sites: SiteIndex | null; drains: number } = { offers: -1, sites: null, drains: -1 };
+  const epochOf: { offers: number; sites: SiteIndex | null; drains: number } = { offers: -1, sites: null, drains: -1 };
   const indexOf = (view: readonly CacheEntry[]) => {
     let index = indexes.get(view);
     if (!index) {
@@ -379,10 +379,15 @@ export function createLookupService(deps: LookupDeps): LookupService {
     nearest: (query) => nearestEach([query])[0] as LookupResult,
     nearestEach,
     answersEpoch() {
+      // Asked on every lookup the answer cache serves: compared field by field, nothing allocated.
       const view = registry.snapshot();
-      const now = { offers: indexOf(view).offerVersion, sites: locality.index(view), drains: drainsVersion() };
-      if (now.offers !== epochOf.offers || now.sites !== epochOf.sites || now.drains !== epochOf.drains) {
-        epochOf = now;
+      const offers = indexOf(view).offerVersion;
+      const sites = locality.index(view);
+      const drains = drainsVersion();
+      if (offers !== epochOf.offers || sites !== epochOf.sites || drains !== epochOf.drains) {
+        epochOf.offers = offers;
+        epochOf.sites = sites;
+        epochOf.drains = drains;
         epoch++;
       }
       return epoch;
