@@ -3,6 +3,8 @@ import type { CacheType } from '../../shared/heartbeat.js';
 import type { IpLiteral, ProxyHost } from '../../shared/identity.js';
 import { cacheCost, createCostCutoff, rankCaches, type CostCutoff, type RankWeights } from './rank.js';
 import type { GeoIp, GeoRecord } from '../geo/geoip.js';
+import type { WatchedGeoIp } from '../geo/geoip-watch.js';
+import { createPlacements } from './placements.js';
 import { createLocality, type Locality, type SiteIndex } from '../geo/sites.js';
 import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, updateLookupIndex, type LookupIndex } from './cell-index.js';
 import type { Registry } from '../registry/types.js';
@@ -99,7 +101,8 @@ interface Lane {
 
 export interface LookupDeps {
   registry: Registry;
-  geoip: GeoIp;
+  /** A watched database's reloads drop the callers placed with the one before. */
+  geoip: GeoIp | WatchedGeoIp;
   options: LookupOptions;
   /** Site networks (agents' declarations plus the operator's coverage file); default: declarations only. */
   locality?: Locality;
@@ -361,20 +364,28 @@ export function createLookupService(deps: LookupDeps): LookupService {
     return queries.map((query, q) => answer(query, strict[q] as Candidate[], unit, view, sites));
   };
 
+  /** Where a caller is: its sites (networks, NAT), then the position asked for, its site's, or GeoIP's. */
+  const place = (index: SiteIndex, ip: string | null, coordinates?: { latitude: number; longitude: number }): Caller => {
+    const sites = index.sitesOf(ip);
+    // Behind the NAT of some caches (its address is their external_ip): at their sites, and given their private addresses.
+    const nat = sites.length > 0 ? index.natOf(ip) : null;
+    const geo = ip ? geoip.lookup(ip) : null;
+    if (coordinates) return { ip, locatedBy: 'query', latitude: coordinates.latitude, longitude: coordinates.longitude, geo, sites, nat };
+    for (const site of sites) {
+      const p = index.positionOf(site);
+      if (p) return { ip, locatedBy: 'site', latitude: p.latitude, longitude: p.longitude, geo: geo ?? p, sites, nat };
+    }
+    if (geo) return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo, sites, nat };
+    return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites, nat };
+  };
+  const placements = createPlacements();
+  if ('onReload' in geoip) geoip.onReload(() => placements.clear());
+
   return {
     locate(ip, coordinates) {
       const index = locality.index(registry.snapshot());
-      const sites = index.sitesOf(ip);
-      // Behind the NAT of some caches (its address is their external_ip): at their sites, and given their private addresses.
-      const nat = sites.length > 0 ? index.natOf(ip) : null;
-      const geo = ip ? geoip.lookup(ip) : null;
-      if (coordinates) return { ip, locatedBy: 'query', latitude: coordinates.latitude, longitude: coordinates.longitude, geo, sites, nat };
-      for (const site of sites) {
-        const p = index.positionOf(site);
-        if (p) return { ip, locatedBy: 'site', latitude: p.latitude, longitude: p.longitude, geo: geo ?? p, sites, nat };
-      }
-      if (geo) return { ip, locatedBy: 'geoip', latitude: geo.latitude, longitude: geo.longitude, geo, sites, nat };
-      return { ip, locatedBy: 'unknown', latitude: null, longitude: null, geo: null, sites, nat };
+      if (coordinates || !ip) return place(index, ip, coordinates);
+      return placements.get(index, ip) ?? placements.keep(index, ip, place(index, ip));
     },
     nearest: (query) => nearestEach([query])[0] as LookupResult,
     nearestEach,

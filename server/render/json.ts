@@ -26,6 +26,9 @@ export function locationView(entry: CacheEntry) {
   };
 }
 
+/** Whole seconds since the cache's last heartbeat, as every view writes it (never negative: clocks differ). */
+export const heartbeatAgeS = (entry: CacheEntry, nowMs: number): number => Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000));
+
 export function cacheView(entry: CacheEntry, nowMs: number) {
   const hb = entry.heartbeat;
   return {
@@ -57,7 +60,7 @@ export function cacheView(entry: CacheEntry, nowMs: number) {
     location: locationView(entry),
     created: new Date(entry.createdMs).toISOString(),
     last_heartbeat: new Date(entry.lastActiveMs).toISOString(),
-    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - entry.lastActiveMs) / 1000)),
+    last_heartbeat_age_s: heartbeatAgeS(entry, nowMs),
     /** Server clock at receipt minus the last heartbeat's timestamp (s); `clock_drift`: over 10 s either way, as the original flagged. */
     clock_drift_s: Math.round(clockDriftS(entry) * 10) / 10,
     clock_drift: hasClockDrift(entry),
@@ -72,7 +75,7 @@ export function adminCacheView(entry: CacheEntry, nowMs: number) {
 /** The fields of a ranked cache that change from one lookup to the next (time, distance, cost, locality). */
 export function rankedMeasures(r: RankedCache, nowMs: number) {
   return {
-    last_heartbeat_age_s: Math.max(0, Math.round((nowMs - r.entry.lastActiveMs) / 1000)),
+    last_heartbeat_age_s: heartbeatAgeS(r.entry, nowMs),
     distance_km: r.distanceKm === null ? null : Math.round(r.distanceKm * 10) / 10,
     score: Math.round(r.score * 1e6) / 1e6,
     local: r.local,
@@ -138,16 +141,11 @@ export function cacheListView(entries: readonly CacheEntry[], nowMs: number) {
 export const WARMING_NOTE = 'registry still filling after a restart: caches reappear as their agents send heartbeats (within one heartbeat interval)';
 
 /**
- * `/api/v1/nearest`'s body: `asciiJson(JSON.stringify({ caller, note, caches: caches.map(rankedView) }))`, each
- * cache's fixed part serialised once (`views`). Joined, not concatenated: see fillTemplate.
+ * `/api/v1/nearest`'s body: `asciiJson(JSON.stringify({ caller, note, caches: caches.map(rankedView) }))`,
+ * the caches' text made once per ranked list and each cache's fixed part once per entry (`views`).
  */
-export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'appendRankedJson'>, warming = false): string {
+export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'rankedListJson'>, warming = false): string {
   const note = warming ? (result.note ? `${WARMING_NOTE}; ${result.note}` : WARMING_NOTE) : result.note;
-  const out = [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(note)},"caches":[`)];
-  result.caches.forEach((r, i) => {
-    if (i > 0) out.push(',');
-    views.appendRankedJson(out, r, nowMs);
-  });
-  out.push(']}');
-  return out.join('');
+  // Joined into one flat string, as fillTemplate explains.
+  return [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(note)},"caches":[`), views.rankedListJson(result.caches, nowMs), ']}'].join('');
 }

@@ -93,7 +93,10 @@ export function legacyBodyText(entries: readonly string[]): string {
   return out.join('');
 }
 
-/** `/nearest`, `/nearestverified`, `/nearestcvmfs`, `/nearestconditions`: the ranked caches, each entry's text made once (`views`). */
+/**
+ * `/nearest`, `/nearestverified`, `/nearestcvmfs`, `/nearestconditions`: the ranked caches, each entry's
+ * text made once (`views`). The routes ask `views.legacyNearest`, which keeps it per ranked list.
+ */
 export function legacyNearestBody(caches: readonly RankedCache[], views: Pick<ViewCache, 'legacyPython'>): string {
   return legacyBodyText(caches.map((r) => views.legacyPython(r)));
 }

@@ -9,6 +9,7 @@ import type { Port, ProxyHost } from '../../shared/identity.js';
 import { pacMember } from '../../shared/proxy-string.js';
 import type { Caller, RankedCache } from '../lookup/nearest.js';
 import { asciiJson } from './ascii-json.js';
+import type { ViewCache } from './view-cache.js';
 
 export const PAC_CONTENT_TYPE = 'application/x-ns-proxy-autoconfig';
 
@@ -39,10 +40,18 @@ const list = (proxies: readonly PacProxy[]) => `[${proxies.map((p) => JSON.strin
  * An empty list answers DIRECT for its kind.
  */
 export function pacBody(lists: { cvmfs: readonly PacProxy[]; frontier: readonly PacProxy[] }, options: PacOptions): string {
+  return [pacHead(options.comment), pacRules(lists, options)].join('');
+}
+
+/** The file's first line: for whom it was made. */
+function pacHead(comment: string): string {
   // Printable ASCII only: JavaScript also ends a line comment at U+2028/U+2029, and what follows would run.
-  const comment = options.comment.replace(/[^\x20-\x7e]+/g, ' ');
-  return `// Shoal proxy auto-config: ${comment}
-// CVMFS URLs go to the nearest CVMFS caches, Frontier URLs to the nearest Frontier caches, others DIRECT.
+  return `// Shoal proxy auto-config: ${comment.replace(/[^\x20-\x7e]+/g, ' ')}\n`;
+}
+
+/** Everything after the first line: the lists and the function that picks from them. */
+export function pacRules(lists: { cvmfs: readonly PacProxy[]; frontier: readonly PacProxy[] }, options: Pick<PacOptions, 'direct' | 'loadbalance'>): string {
+  return `// CVMFS URLs go to the nearest CVMFS caches, Frontier URLs to the nearest Frontier caches, others DIRECT.
 var SHOAL_CVMFS = ${list(lists.cvmfs)};
 var SHOAL_FRONTIER = ${list(lists.frontier)};
 var SHOAL_LOADBALANCE = ${options.loadbalance};
@@ -68,18 +77,20 @@ function FindProxyForURL(url, host) {
 }
 
 /** A ranked cache as a PAC proxy: the address this caller was given, and the cache's port. */
-const pacProxyOf = (r: RankedCache): PacProxy => ({ host: r.host, port: r.entry.heartbeat.cachePort });
+export const pacProxyOf = (r: RankedCache): PacProxy => ({ host: r.host, port: r.entry.heartbeat.cachePort });
 
-/** The PAC file for one caller, from its ranked caches per upstream (lookup/by-upstream.ts). */
-export function pacFile(
-  lists: { cvmfs: readonly RankedCache[]; frontier: readonly RankedCache[] },
-  caller: Caller,
-  options: Pick<PacOptions, 'direct' | 'loadbalance'>,
-): string {
+/** Ranked caches per upstream (lookup/by-upstream.ts): what a PAC file lists. */
+export interface PacLists {
+  cvmfs: readonly RankedCache[];
+  frontier: readonly RankedCache[];
+}
+
+/**
+ * The PAC file for one caller, from its ranked caches per upstream: `pacBody` of them, the part after the
+ * first line made once per pair of lists (`views.pacRules`, view-cache.ts).
+ */
+export function pacFile(lists: PacLists, caller: Caller, options: Pick<PacOptions, 'direct' | 'loadbalance'>, views: Pick<ViewCache, 'pacRules'>): string {
   // The city as \uXXXX escapes where it is not ASCII: the whole file then takes Node's fast path (see ascii-json.ts).
   const where = caller.locatedBy === 'unknown' ? 'location unknown' : `located by ${caller.locatedBy}${caller.geo?.city ? ` (${asciiJson(caller.geo.city)})` : ''}`;
-  return pacBody(
-    { cvmfs: lists.cvmfs.map(pacProxyOf), frontier: lists.frontier.map(pacProxyOf) },
-    { direct: options.direct, loadbalance: options.loadbalance, comment: `for ${caller.ip ?? 'an unknown address'}, ${where}` },
-  );
+  return [pacHead(`for ${caller.ip ?? 'an unknown address'}, ${where}`), views.pacRules(lists, options)].join('');
 }

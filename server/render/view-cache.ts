@@ -2,8 +2,9 @@ import { parseHeartbeat } from '../../shared/heartbeat.js';
 import type { RankedCache } from '../lookup/nearest.js';
 import type { CacheEntry } from '../model/cache.js';
 import { asciiJson } from './ascii-json.js';
-import { RANKED_HOLES, rankedHoleValues, rankedView } from './json.js';
-import { LEGACY_HOLES, legacyEntry, legacyHoleValues } from './legacy.js';
+import { heartbeatAgeS, RANKED_HOLES, rankedHoleValues, rankedView } from './json.js';
+import { LEGACY_HOLES, legacyEntry, legacyHoleValues, legacyNearestBody } from './legacy.js';
+import { pacProxyOf, pacRules, type PacLists, type PacOptions } from './pac.js';
 import { pyDumps } from './python-json.js';
 import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './template.js';
 
@@ -13,13 +14,24 @@ import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, 
  * cache per route module, built when the routes are (and its templates checked then: `checkTemplates`).
  * Keyed on the entry object: the registry never changes an entry, it puts a new object in its place on
  * every heartbeat or verification, so an entry's text can never go stale, and a WeakMap lets it go with
- * the entry.
+ * the entry. Whole lists are keyed on the ranked list, which no one changes either: the answer cache
+ * (lookup/answer-cache.ts) hands the same list to every caller placed alike, so their answers' text is
+ * made once, not once per request.
  */
 export interface ViewCache {
   /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))` pushed onto `out` in pieces, for an answer joined once. */
   appendRankedJson(out: string[], r: RankedCache, nowMs: number): void;
+  /**
+   * The caches of a ranked list as `appendRankedJson` writes them, comma-separated: made once per list and
+   * served again while every cache's heartbeat age reads the same (the only part that moves with time).
+   */
+  rankedListJson(caches: readonly RankedCache[], nowMs: number): string;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
   legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local' | 'maxLoad'>): string;
+  /** `legacyNearestBody(caches)`: made once per ranked list (nothing in it moves with time). */
+  legacyNearest(caches: readonly RankedCache[]): string;
+  /** `pacRules` of the lists' proxies: made once per pair of ranked lists and options. */
+  pacRules(lists: PacLists, options: Pick<PacOptions, 'direct' | 'loadbalance'>): string;
   /** `pyDumps(legacyEntry(entry, null, defaultMaxLoad))`: an entry outside any lookup, as `/all` lists it. */
   legacyPythonUnranked(entry: CacheEntry, defaultMaxLoad: number): string;
 }
@@ -32,6 +44,16 @@ interface RankedTemplate extends ObjectTemplate {
   readonly seen: Pick<RankedCache, 'host' | 'site' | 'degraded' | 'maxLoad'>;
 }
 
+/**
+ * A ranked list's text with only the heartbeat ages open: in one list every other measure is fixed, and
+ * the ages move about once a second per cache. `text` is the list at `ages`; null before the first fill.
+ */
+interface RankedListTemplate {
+  readonly parts: readonly string[];
+  readonly ages: number[];
+  text: string | null;
+}
+
 const sameView = (a: RankedTemplate['seen'], r: RankedCache) => a.host === r.host && a.site === r.site && a.degraded === r.degraded && a.maxLoad === r.maxLoad;
 
 /** Builds the cache of serialised views; throws when a view no longer fits its holes (see `checkTemplates`). */
@@ -42,6 +64,12 @@ export function createViewCache(): ViewCache {
   // With the max load it was made for: the one figure of a legacy entry that comes from the lookup but is not a hole.
   const legacy = new WeakMap<CacheEntry, ObjectTemplate & { readonly maxLoad: number }>();
   const unranked = new WeakMap<CacheEntry, string>();
+  const rankedLists = new WeakMap<readonly RankedCache[], RankedListTemplate>();
+  const legacyLists = new WeakMap<readonly RankedCache[], string>();
+  // Keyed on the CVMFS list, with the Frontier list and options it was made with.
+  const pacTexts = new WeakMap<readonly RankedCache[], { frontier: readonly RankedCache[]; direct: boolean; loadbalance: boolean; text: string }>();
+  // A list not asked for is a new empty array each time: any two empty lists list the same.
+  const sameList = (a: readonly RankedCache[], b: readonly RankedCache[]) => a === b || (a.length === 0 && b.length === 0);
   const rankedTemplate = (r: RankedCache, nowMs: number): RankedTemplate => {
     let templates = ranked.get(r.entry);
     let template = templates?.find((t) => sameView(t.seen, r));
@@ -58,18 +86,65 @@ export function createViewCache(): ViewCache {
     }
     return template;
   };
+  const appendRankedJson = (out: string[], r: RankedCache, nowMs: number) => appendFilled(out, rankedTemplate(r, nowMs), rankedHoleValues(r, nowMs));
+  /** A list's caches written out but for their heartbeat ages, the first hole of each (checkTemplates). */
+  const rankedListTemplate = (caches: readonly RankedCache[], nowMs: number): RankedListTemplate => {
+    const parts: string[] = [];
+    let run: string[] = [];
+    caches.forEach((r, i) => {
+      const { parts: own } = rankedTemplate(r, nowMs);
+      const values = rankedHoleValues(r, nowMs);
+      run.push(i > 0 ? ',' : '', own[0] as string);
+      parts.push(run.join(''));
+      run = [];
+      for (let h = 1; h < values.length; h++) run.push(own[h] as string, values[h] as string);
+      run.push(own[values.length] as string);
+    });
+    parts.push(run.join(''));
+    return { parts, ages: caches.map(() => -1), text: null };
+  };
+  const legacyPython = (r: Pick<RankedCache, 'entry' | 'score' | 'local' | 'maxLoad'>) => {
+    let template = legacy.get(r.entry);
+    if (!template || template.maxLoad !== r.maxLoad) {
+      const built = buildTemplate(legacyEntry(r.entry, r) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS);
+      template = { holes: built.holes, parts: built.parts, maxLoad: r.maxLoad };
+      legacy.set(r.entry, template);
+    }
+    return fillTemplate(template, legacyHoleValues(r));
+  };
   return {
-    appendRankedJson(out, r, nowMs) {
-      appendFilled(out, rankedTemplate(r, nowMs), rankedHoleValues(r, nowMs));
-    },
-    legacyPython(r) {
-      let template = legacy.get(r.entry);
-      if (!template || template.maxLoad !== r.maxLoad) {
-        const built = buildTemplate(legacyEntry(r.entry, r) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS);
-        template = { holes: built.holes, parts: built.parts, maxLoad: r.maxLoad };
-        legacy.set(r.entry, template);
+    appendRankedJson,
+    rankedListJson(caches, nowMs) {
+      let kept = rankedLists.get(caches);
+      if (!kept) rankedLists.set(caches, (kept = rankedListTemplate(caches, nowMs)));
+      const { ages } = kept;
+      let moved = false;
+      for (let i = 0; i < ages.length; i++) {
+        const age = heartbeatAgeS((caches[i] as RankedCache).entry, nowMs);
+        if (age !== ages[i]) {
+          ages[i] = age;
+          moved = true;
+        }
       }
-      return fillTemplate(template, legacyHoleValues(r));
+      if (moved || kept.text === null) {
+        const out = [kept.parts[0] as string];
+        for (let i = 0; i < ages.length; i++) out.push(String(ages[i]), kept.parts[i + 1] as string);
+        kept.text = out.join('');
+      }
+      return kept.text;
+    },
+    legacyPython,
+    legacyNearest(caches) {
+      let text = legacyLists.get(caches);
+      if (text === undefined) legacyLists.set(caches, (text = legacyNearestBody(caches, { legacyPython })));
+      return text;
+    },
+    pacRules(lists, options) {
+      const kept = pacTexts.get(lists.cvmfs);
+      if (kept && sameList(kept.frontier, lists.frontier) && kept.direct === options.direct && kept.loadbalance === options.loadbalance) return kept.text;
+      const text = pacRules({ cvmfs: lists.cvmfs.map(pacProxyOf), frontier: lists.frontier.map(pacProxyOf) }, options);
+      pacTexts.set(lists.cvmfs, { frontier: lists.frontier, direct: options.direct, loadbalance: options.loadbalance, text });
+      return text;
     },
     legacyPythonUnranked(entry, defaultMaxLoad) {
       let text = unranked.get(entry);
@@ -111,6 +186,8 @@ function probeCache(): RankedCache {
 function checkTemplates(): void {
   const probe = probeCache();
   const nowMs = 5000;
+  // A ranked list leaves only its caches' ages open, as their first hole (rankedListJson).
+  if (RANKED_HOLES[0] !== 'last_heartbeat_age_s') throw new Error('view cache: the heartbeat age is no longer the first hole of a ranked cache');
   const ranked = fillTemplate(buildTemplate(rankedView(probe, nowMs), RANKED_HOLES, JSON_FIELDS), rankedHoleValues(probe, nowMs));
   if (ranked !== asciiJson(JSON.stringify(rankedView(probe, nowMs)))) throw new Error('view cache: the ranked JSON template does not serialise as rankedView');
   const legacy = fillTemplate(buildTemplate(legacyEntry(probe.entry, probe) as Record<string, unknown>, LEGACY_HOLES, PYTHON_FIELDS), legacyHoleValues(probe));

@@ -40,7 +40,7 @@ export function createApiRoutes(deps: ServerDeps): Hono {
       const lists = nearestByUpstream(deps.lookup, caller, { count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
       // As before, a PAC answer is found or empty, never degraded (the answers issue may change that).
       recordLookup(deps.metrics, 'api_nearest', started, lists.cvmfs.length + lists.frontier.length, false);
-      return pacResponse(pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: false }));
+      return pacResponse(pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: false }, views));
     }
     const result = deps.lookup.nearest({ caller, count, upstream: q.upstream, type: q.type, verifiedOnly: q.verified });
     recordLookup(deps.metrics, 'api_nearest', started, result.caches.length, result.caches.some((r) => r.degraded));

@@ -4,7 +4,7 @@ import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
 import { fastResponse, wireHeaders } from '../fast-response.js';
 import { createPathParser } from '../parse.js';
-import { legacyAllBody, legacyNearestBody } from '../../render/legacy.js';
+import { legacyAllBody } from '../../render/legacy.js';
 import { recordLookup } from '../respond.js';
 import { createViewCache } from '../../render/view-cache.js';
 import type { LookupQuery } from '../../lookup/nearest.js';
@@ -63,7 +63,7 @@ export function createLegacyRoutes(deps: ServerDeps): Hono {
         const result = deps.lookup.nearest({ caller, count, ...filter });
         // As before, the original's routes report found or empty, never degraded (the answers issue may change that).
         recordLookup(deps.metrics, name, started, result.caches.length, false);
-        return json(legacyNearestBody(result.caches, views));
+        return json(views.legacyNearest(result.caches));
       });
     }
   }

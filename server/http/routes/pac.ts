@@ -4,6 +4,7 @@ import type { ServerDeps } from '../deps.js';
 import { createQueryParser } from '../parse.js';
 import { nearestByUpstream } from '../../lookup/by-upstream.js';
 import { pacFile } from '../../render/pac.js';
+import { createViewCache } from '../../render/view-cache.js';
 import { pacResponse, recordLookup } from '../respond.js';
 import { PacQuerySchema } from '../api-schemas.js';
 import { refusesUnknownCaller, unknownCallerPacError } from '../unknown-caller.js';
@@ -15,6 +16,7 @@ const PAC_DEFAULT_COUNT = 10;
 export function createPacRoutes(deps: ServerDeps): Hono {
   const app = new Hono();
   const pacQuery = createQueryParser(PacQuerySchema);
+  const views = createViewCache();
   for (const path of ['/wpad.dat', '/proxy.pac']) {
     app.get(path, (c) => {
       const q = pacQuery(c);
@@ -28,7 +30,7 @@ export function createPacRoutes(deps: ServerDeps): Hono {
       }
       const lists = nearestByUpstream(deps.lookup, caller, { count: q.count ?? PAC_DEFAULT_COUNT, upstream: 'any', type: 'any', verifiedOnly: false });
       recordLookup(deps.metrics, 'pac', started, lists.cvmfs.length + lists.frontier.length, false); // found or empty, as before
-      return pacResponse(pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: q.loadbalance }));
+      return pacResponse(pacFile(lists, caller, { direct: deps.pacDirect, loadbalance: q.loadbalance }, views));
     });
   }
   return app;

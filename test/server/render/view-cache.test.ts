@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asciiJson } from '../../../server/render/ascii-json.js';
 import { legacyBody, legacyBodyText, legacyEntry } from '../../../server/render/legacy.js';
-import type { RankedCache } from '../../../server/lookup/nearest.js';
+import type { Caller, RankedCache } from '../../../server/lookup/nearest.js';
 import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS } from '../../../server/render/template.js';
 import { PyFloat, pyDumps, type PyValue } from '../../../server/render/python-json.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { createViewCache } from '../../../server/render/view-cache.js';
 import { rankedView } from '../../../server/render/json.js';
+import { pacBody, pacFile, pacProxyOf } from '../../../server/render/pac.js';
 import type { ManualClock } from '../../support/clock.js';
 import { addCache, PLACES, startAppServer } from '../../support/app.js';
 import type { TestServer } from '../../support/server.js';
@@ -115,3 +116,58 @@ describe('view cache: each entry serialised once, never stale', () => {
     expect(rankedJson(views, rankings(byId(id))[0] as RankedCache, clock().now())).toContain('"last_heartbeat_age_s":42,');
   });
 });
+
+describe('view cache: whole ranked lists, made once per list', () => {
+  let server: TestServer;
+  const clock = () => server.clock as ManualClock;
+  const caller: Caller = { ip: '192.0.2.9', locatedBy: 'geoip', latitude: 48.4, longitude: -123.4, geo: null, sites: [], nat: null };
+  let list: RankedCache[] = [];
+
+  beforeAll(async () => {
+    server = await startAppServer();
+    const ids = [
+      await addCache(server, { hostname: 'one.test', external_ip: PLACES.victoria }),
+      await addCache(server, { hostname: 'two.test', external_ip: PLACES.cern, site: 'cern', access: 'private', upstream: 'frontier' }),
+      await addCache(server, { hostname: 'three.test', external_ip: PLACES.tokyo, load: 500 }),
+    ];
+    // Each heartbeat at a different time, so the caches' ages turn over at different moments.
+    const entries = server.registry.snapshot().filter((e) => ids.includes(e.id));
+    list = entries.map((entry, i) => ({ entry: { ...entry, lastActiveMs: entry.lastActiveMs - 137 * i }, distanceKm: 10.25 * i, score: 0.1 * i, local: i === 1, maxLoad: 1000, host: entry.heartbeat.hostname, site: null, degraded: i === 2 }));
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('writes a list as its caches written one by one, at every moment its ages turn over', () => {
+    const views = createViewCache();
+    const start = clock().now();
+    // Both sides of each cache's next turn of age, then well past them, then back to a moment seen before.
+    for (const at of [0, 1, 362, 363, 364, 499, 500, 501, 636, 637, 638, 999, 1500, 1637, 42_000, 42_001, 0]) {
+      const nowMs = start + at;
+      const expected = list.map((r) => asciiJson(JSON.stringify(rankedView(r, nowMs)))).join(',');
+      expect(views.rankedListJson(list, nowMs)).toBe(expected);
+      expect(views.rankedListJson(list, nowMs)).toBe(expected);
+    }
+    expect(views.rankedListJson([], start)).toBe('');
+  });
+
+  it("writes the original's body of a list, and a PAC file's rules, as the renderers do", () => {
+    const views = createViewCache();
+    expect(views.legacyNearest(list)).toBe(legacyBodyText(list.map((r) => pyDumps(legacyEntry(r.entry, r)))));
+    expect(views.legacyNearest(list)).toBe(legacyBodyText(list.map((r) => pyDumps(legacyEntry(r.entry, r)))));
+    const cvmfs = list.slice(0, 2);
+    const frontier = list.slice(1);
+    for (const options of [
+      { direct: true, loadbalance: false },
+      { direct: false, loadbalance: false },
+      { direct: false, loadbalance: true },
+    ]) {
+      for (const lists of [{ cvmfs, frontier }, { cvmfs, frontier: [] }, { cvmfs, frontier: list }]) {
+        const file = pacFile(lists, caller, options, views);
+        expect(file).toBe(pacBody({ cvmfs: lists.cvmfs.map(pacProxyOf), frontier: lists.frontier.map(pacProxyOf) }, { ...options, comment: 'for 192.0.2.9, located by geoip' }));
+        expect(pacFile(lists, caller, options, views)).toBe(file);
+      }
+    }
+  });
+});
+
