@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import type { LookupQuery, LookupResult, LookupService } from './nearest.js';
+import type { Caller, LookupQuery, LookupResult, LookupService } from './nearest.js';
 
 export interface AnswerCacheOptions {
   /** How long an answer may be handed out again (`--answer-cache-ms`); 0: never, every lookup is made afresh. */
@@ -33,6 +33,14 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
   const answers = new Map<string, { result: LookupResult; expiresMs: number }>();
   let epoch = -1;
   const stats: AnswerCacheStats = { hits: 0, misses: 0 };
+  // Callers placed by address are one object per address (lookup/placements.ts), and writing out their
+  // two coordinates cost more than the rest of a key: their part is written once per caller.
+  const placeKeys = new WeakMap<Caller, string>();
+  const keyOf = (query: LookupQuery) => {
+    let place = placeKeys.get(query.caller);
+    if (place === undefined) placeKeys.set(query.caller, (place = placeKey(query.caller)));
+    return answerKey(query, place);
+  };
 
   const cached = (key: string, nowMs: number): LookupResult | null => {
     const hit = answers.get(key);
@@ -63,7 +71,7 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
     if (options.ttlMs <= 0 || queries.length === 0) return lookup.nearestEach(queries);
     sync();
     const nowMs = clock.now();
-    const keys = queries.map(answerKey);
+    const keys = queries.map(keyOf);
     const out: (LookupResult | null)[] = keys.map((key) => cached(key, nowMs));
     const missing = queries.filter((_, q) => out[q] === null);
     const made = missing.length > 0 ? lookup.nearestEach(missing) : [];
@@ -78,10 +86,24 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
     });
   };
 
+  // nearestEach's work for one query, without its arrays: what nearly every request asks.
+  const nearest = (query: LookupQuery): LookupResult => {
+    if (options.ttlMs <= 0) return lookup.nearest(query);
+    sync();
+    const nowMs = clock.now();
+    const key = keyOf(query);
+    const hit = cached(key, nowMs);
+    account(hit !== null);
+    if (hit) return { ...hit, caller: query.caller };
+    const result = lookup.nearest(query);
+    keep(key, result, nowMs);
+    return result;
+  };
+
   return {
     locate: lookup.locate,
     answersEpoch: lookup.answersEpoch,
-    nearest: (query) => nearestEach([query])[0] as LookupResult,
+    nearest,
     nearestEach,
     stats: () => ({ ...stats }),
   };
@@ -92,8 +114,12 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
  * callers placed alike are ranked alike), and the question. Site names are JSON-quoted so no name can
  * run into the next field.
  */
-export function answerKey(query: LookupQuery): string {
-  const { caller } = query;
+export function answerKey(query: LookupQuery, place: string = placeKey(query.caller)): string {
+  return `${query.count}/${query.upstream}/${query.type}/${query.verifiedOnly ? 1 : 0}/${place}`;
+}
+
+/** The caller's part of `answerKey`. */
+export function placeKey(caller: Caller): string {
   const sites = caller.sites.length === 0 ? '' : JSON.stringify(caller.sites);
-  return `${query.count}/${query.upstream}/${query.type}/${query.verifiedOnly ? 1 : 0}/${caller.latitude}/${caller.longitude}/${caller.nat ?? ''}/${sites}`;
+  return `${caller.latitude}/${caller.longitude}/${caller.nat ?? ''}/${sites}`;
 }

@@ -144,8 +144,8 @@ export const WARMING_NOTE = 'registry still filling after a restart: caches reap
  * `/api/v1/nearest`'s body: `asciiJson(JSON.stringify({ caller, note, caches: caches.map(rankedView) }))`,
  * the caches' text made once per ranked list and each cache's fixed part once per entry (`views`).
  */
-export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'rankedListJson'>, warming = false): string {
+export function nearestJson(result: LookupResult, nowMs: number, views: Pick<ViewCache, 'rankedListJson' | 'callerJson'>, warming = false): string {
   const note = warming ? (result.note ? `${WARMING_NOTE}; ${result.note}` : WARMING_NOTE) : result.note;
   // Joined into one flat string, as fillTemplate explains.
-  return [asciiJson(`{"caller":${JSON.stringify(callerView(result.caller))},"note":${JSON.stringify(note)},"caches":[`), views.rankedListJson(result.caches, nowMs), ']}'].join('');
+  return ['{"caller":', views.callerJson(result.caller), ',"note":', note === null ? 'null' : asciiJson(JSON.stringify(note)), ',"caches":[', views.rankedListJson(result.caches, nowMs), ']}'].join('');
 }

@@ -1,8 +1,8 @@
 import { parseHeartbeat } from '../../shared/heartbeat.js';
-import type { RankedCache } from '../lookup/nearest.js';
+import type { Caller, RankedCache } from '../lookup/nearest.js';
 import type { CacheEntry } from '../model/cache.js';
 import { asciiJson } from './ascii-json.js';
-import { heartbeatAgeS, RANKED_HOLES, rankedHoleValues, rankedView } from './json.js';
+import { callerView, heartbeatAgeS, RANKED_HOLES, rankedHoleValues, rankedView } from './json.js';
 import { LEGACY_HOLES, legacyEntry, legacyHoleValues, legacyNearestBody } from './legacy.js';
 import { pacProxyOf, pacRules, type PacLists, type PacOptions } from './pac.js';
 import { pyDumps } from './python-json.js';
@@ -26,6 +26,8 @@ export interface ViewCache {
    * served again while every cache's heartbeat age reads the same (the only part that moves with time).
    */
   rankedListJson(caches: readonly RankedCache[], nowMs: number): string;
+  /** `asciiJson(JSON.stringify(callerView(caller)))`: made once per caller object (lookup/placements.ts keeps one per address). */
+  callerJson(caller: Caller): string;
   /** `pyDumps(legacyEntry(r.entry, r))`. */
   legacyPython(r: Pick<RankedCache, 'entry' | 'score' | 'local' | 'maxLoad'>): string;
   /** `legacyNearestBody(caches)`: made once per ranked list (nothing in it moves with time). */
@@ -66,6 +68,7 @@ export function createViewCache(): ViewCache {
   const unranked = new WeakMap<CacheEntry, string>();
   const rankedLists = new WeakMap<readonly RankedCache[], RankedListTemplate>();
   const legacyLists = new WeakMap<readonly RankedCache[], string>();
+  const callers = new WeakMap<Caller, string>();
   // Keyed on the CVMFS list, with the Frontier list and options it was made with.
   const pacTexts = new WeakMap<readonly RankedCache[], { frontier: readonly RankedCache[]; direct: boolean; loadbalance: boolean; text: string }>();
   // A list not asked for is a new empty array each time: any two empty lists list the same.
@@ -132,6 +135,11 @@ export function createViewCache(): ViewCache {
         kept.text = out.join('');
       }
       return kept.text;
+    },
+    callerJson(caller) {
+      let text = callers.get(caller);
+      if (text === undefined) callers.set(caller, (text = asciiJson(JSON.stringify(callerView(caller)))));
+      return text;
     },
     legacyPython,
     legacyNearest(caches) {

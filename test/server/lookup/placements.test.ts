@@ -20,7 +20,7 @@ function swappableGeoIp(first: GeoRecord) {
     path: () => '',
     reloads: () => 0,
     reload: () => Promise.resolve(true),
-    onReload: (listener) => void listeners.push(listener as () => void),
+    onReload: (listener: () => void) => void listeners.push(listener),
     close: () => {},
   } as unknown as WatchedGeoIp;
   return {

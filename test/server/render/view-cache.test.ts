@@ -6,7 +6,9 @@ import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS } from '../../.
 import { PyFloat, pyDumps, type PyValue } from '../../../server/render/python-json.js';
 import type { CacheEntry } from '../../../server/model/cache.js';
 import { createViewCache } from '../../../server/render/view-cache.js';
-import { rankedView } from '../../../server/render/json.js';
+import { callerView, nearestJson, rankedView, WARMING_NOTE } from '../../../server/render/json.js';
+import type { GeoRecord } from '../../../server/geo/geoip.js';
+import { cacheLocation } from '../../support/cache-entry.js';
 import { pacBody, pacFile, pacProxyOf } from '../../../server/render/pac.js';
 import type { ManualClock } from '../../support/clock.js';
 import { addCache, PLACES, startAppServer } from '../../support/app.js';
@@ -149,6 +151,21 @@ describe('view cache: whole ranked lists, made once per list', () => {
       expect(views.rankedListJson(list, nowMs)).toBe(expected);
     }
     expect(views.rankedListJson([], start)).toBe('');
+  });
+
+  it('writes a whole answer as serialising its views writes it, with or without a note, warming or not', () => {
+    const views = createViewCache();
+    const nowMs = clock().now() + 2_600;
+    const located = { ...caller, geo: { ...cacheLocation(), city: 'Zürich', countryCode: 'CH' } as GeoRecord, sites: ['cern'] };
+    for (const note of [null, 'every matching cache is overloaded; ofrecidos — anyway']) {
+      for (const warming of [false, true]) {
+        const result = { caller: located, caches: list, note };
+        const said = warming ? (note ? `${WARMING_NOTE}; ${note}` : WARMING_NOTE) : note;
+        const expected = asciiJson(JSON.stringify({ caller: callerView(located), note: said, caches: list.map((r) => rankedView(r, nowMs)) }));
+        expect(nearestJson(result, nowMs, views, warming)).toBe(expected);
+        expect(nearestJson(result, nowMs, views, warming)).toBe(expected);
+      }
+    }
   });
 
   it("writes the original's body of a list, and a PAC file's rules, as the renderers do", () => {
