@@ -58,7 +58,7 @@ export function createCoverageLocality(options: { path: string; intervalMs: numb
   if (path !== '') watchFile(path, { interval: options.intervalMs, persistent: false }, onChange);
 
   return {
-    index: (snapshot) => current.index(snapshot),
+    index: (snapshot, changedSlots) => current.index(snapshot, changedSlots),
     networks: {
       has: (address) => matcher.has(address),
       get size() {

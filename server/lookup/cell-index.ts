@@ -139,6 +139,17 @@ const loadStep = (cost: number) => (cost >= 0 ? Math.min(LOAD_STEPS - 1, Math.fl
 /** Above this share of changed caches, building afresh is cheaper than updating. */
 const UPDATE_AT_MOST = 1 / 16;
 
+/** The slots whose entries differ, or null when more than UPDATE_AT_MOST of them do. */
+function changedSlotsOf(before: readonly CacheEntry[], after: readonly CacheEntry[]): number[] | null {
+  const changed: number[] = [];
+  for (let i = 0; i < after.length; i++) {
+    if (after[i] === before[i]) continue;
+    changed.push(i);
+    if (changed.length > after.length * UPDATE_AT_MOST) return null;
+  }
+  return changed;
+}
+
 /**
  * The index of `entries`, a view that follows `previous`'s view: the same as `buildLookupIndex(entries)`,
  * array for array, without building it again. A heartbeat of a listed cache puts a new entry in its slot
@@ -146,21 +157,25 @@ const UPDATE_AT_MOST = 1 / 16;
  * their place in their cell when their load step changed. At 10,000 caches a build took 0.6 ms, paid by
  * the first lookup after each heartbeat. Builds afresh when the view's length changed (a cache joined or
  * left), a changed cache moved, or too many changed. `previous` is left as it was: its arrays are copied
- * before they change, and those that cannot change (locations, cell boxes) are shared.
+ * before they change, and those that cannot change (locations, cell boxes) are shared. `known`: the slots
+ * that changed, when the registry knows them (Registry.changedSlots); else the two views are compared.
  */
-export function updateLookupIndex(previous: LookupIndex, entries: readonly CacheEntry[], weights: RankWeights, defaultMaxLoad: number): LookupIndex {
+export function updateLookupIndex(
+  previous: LookupIndex,
+  entries: readonly CacheEntry[],
+  weights: RankWeights,
+  defaultMaxLoad: number,
+  known: readonly number[] | null = null,
+): LookupIndex {
   const n = entries.length;
   const rebuild = () => {
     const next = buildLookupIndex(entries, weights, defaultMaxLoad, previous.offerVersion);
     return offersDiffer(previous, next) ? { ...next, offerVersion: next.offerVersion + 1 } : next;
   };
   if (n !== previous.entries.length) return rebuild();
-  const changed: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (entries[i] === previous.entries[i]) continue;
-    changed.push(i);
-    if (changed.length > n * UPDATE_AT_MOST) return rebuild();
-  }
+  if (known && known.length > n * UPDATE_AT_MOST) return rebuild();
+  const changed = known ?? changedSlotsOf(previous.entries, entries);
+  if (!changed) return rebuild();
   const { x, y, z } = previous;
   for (const i of changed) {
     const unit = (entries[i] as CacheEntry).unit;

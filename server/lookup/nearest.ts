@@ -7,7 +7,7 @@ import type { WatchedGeoIp } from '../geo/geoip-watch.js';
 import { createPlacements } from './placements.js';
 import { createLocality, type Locality, type SiteIndex } from '../geo/sites.js';
 import { buildLookupIndex, distanceToCell, FLAG, requiredFlags, updateLookupIndex, type LookupIndex } from './cell-index.js';
-import type { Registry } from '../registry/types.js';
+import type { ChangedSlots, Registry } from '../registry/types.js';
 import { addressForCaller, behindSameNat, effectiveMaxLoad, isDegraded, isLeaving, isVerified, servesUpstream, verificationAllows, type Advertise, type CacheEntry } from '../model/cache.js';
 import { distanceUnknownFor } from '../model/location.js';
 import { noneOfferedNote, unlocatedNote, type Refusal } from './unoffered.js';
@@ -117,6 +117,8 @@ export function createLookupService(deps: LookupDeps): LookupService {
   const locality = deps.locality ?? createLocality({});
   const isDrained = deps.isDrained ?? (() => false);
   const drainsVersion = deps.drainsVersion ?? (() => 0);
+  // Where a new view differs from one seen before, when the registry knows: the indexes then update in O(changed).
+  const changedSlots: ChangedSlots = (older, newer) => registry.changedSlots?.(older, newer) ?? null;
 
   const servesQuery = (e: CacheEntry, upstream: LookupQuery['upstream']) => upstream === 'any' || servesUpstream(e.heartbeat, upstream);
 
@@ -191,7 +193,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
   const indexOf = (view: readonly CacheEntry[]) => {
     let index = indexes.get(view);
     if (!index) {
-      index = latest ? updateLookupIndex(latest, view, options.weights, options.defaultMaxLoad) : buildLookupIndex(view, options.weights, options.defaultMaxLoad);
+      index = latest ? updateLookupIndex(latest, view, options.weights, options.defaultMaxLoad, changedSlots(latest.entries, view)) : buildLookupIndex(view, options.weights, options.defaultMaxLoad);
       indexes.set(view, index);
       latest = index;
     }
@@ -359,7 +361,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
     if (queries.some((q) => q.caller !== caller)) throw new Error('nearestEach: every query must have the same caller');
     const unit = caller.latitude !== null && caller.longitude !== null ? toUnitVector({ latitude: caller.latitude, longitude: caller.longitude }) : null;
     const view = registry.snapshot();
-    const sites = locality.index(view);
+    const sites = locality.index(view, changedSlots);
     const strict = candidatesFor(queries, unit, sites, false);
     return queries.map((query, q) => answer(query, strict[q] as Candidate[], unit, view, sites));
   };
@@ -383,7 +385,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
 
   return {
     locate(ip, coordinates) {
-      const index = locality.index(registry.snapshot());
+      const index = locality.index(registry.snapshot(), changedSlots);
       if (coordinates || !ip) return place(index, ip, coordinates);
       return placements.get(index, ip) ?? placements.keep(index, ip, place(index, ip));
     },
@@ -393,7 +395,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
       // Asked on every lookup the answer cache serves: compared field by field, nothing allocated.
       const view = registry.snapshot();
       const offers = indexOf(view).offerVersion;
-      const sites = locality.index(view);
+      const sites = locality.index(view, changedSlots);
       const drains = drainsVersion();
       if (offers !== epochOf.offers || sites !== epochOf.sites || drains !== epochOf.drains) {
         epochOf.offers = offers;

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Registry } from './types.js';
 import type { CacheEntry, VerificationState } from '../model/cache.js';
+import { createViewChanges } from './view-changes.js';
 
 /**
  * The default registry: a Map with TTL driven by the injected clock.
@@ -25,6 +26,8 @@ export function createMemoryRegistry(options: { ttlMs: number; clock: Clock }): 
   let stale = false;
   // No entry of the view expires before this moment (a lower bound: a refreshed entry expires later).
   let viewExpiresAt = Infinity;
+  const changes = createViewChanges();
+  changes.begin(view);
 
   const isLive = (e: CacheEntry, now: number) => e.lastActiveMs + ttlMs > now;
 
@@ -39,6 +42,8 @@ export function createMemoryRegistry(options: { ttlMs: number; clock: Clock }): 
       earliest = Math.min(earliest, e.lastActiveMs + ttlMs);
     }
     view = live;
+    changes.begin(view);
+    changes.reshaped();
     handedOut = false;
     viewExpiresAt = earliest;
     stale = false;
@@ -53,6 +58,7 @@ export function createMemoryRegistry(options: { ttlMs: number; clock: Clock }): 
   const writable = (): CacheEntry[] => {
     if (handedOut) {
       view = view.slice();
+      changes.begin(view);
       handedOut = false;
     }
     return view;
@@ -64,9 +70,11 @@ export function createMemoryRegistry(options: { ttlMs: number; clock: Clock }): 
     const slot = slots.get(entry.id);
     if (slot !== undefined) {
       writable()[slot] = entry;
+      changes.replaced(slot);
     } else {
       slots.set(entry.id, view.length);
       writable().push(entry);
+      changes.reshaped();
     }
     // An entry may come in already old (Redis replays): the next snapshot then rebuilds and leaves it out.
     viewExpiresAt = Math.min(viewExpiresAt, entry.lastActiveMs + ttlMs);
@@ -96,7 +104,10 @@ export function createMemoryRegistry(options: { ttlMs: number; clock: Clock }): 
       const next = { ...entry, verification: state };
       entries.set(id, next);
       const slot = slots.get(id);
-      if (!stale && slot !== undefined) writable()[slot] = next;
+      if (!stale && slot !== undefined) {
+        writable()[slot] = next;
+        changes.replaced(slot);
+      }
     },
     get(id) {
       const entry = entries.get(id);
@@ -105,6 +116,7 @@ export function createMemoryRegistry(options: { ttlMs: number; clock: Clock }): 
     size() {
       return current(clock.now()).length;
     },
+    changedSlots: (older, newer) => changes.changedSlots(older, newer),
     snapshot() {
       const live = current(clock.now());
       // Not frozen: V8 keeps a frozen array of this size as a hash table, which made every read of it

@@ -70,24 +70,47 @@ export function encodeVerification(state: VerificationState | null): string {
   return state ? JSON.stringify(state) : '';
 }
 
-/** Builds an entry from its stored form, or says why it does not parse. */
-export function decodeEntry(id: string, stored: StoredEntry): { entry: CacheEntry } | { error: string } {
+/**
+ * Builds an entry from its stored form, or says why it does not parse. `previous`: the view's entry of
+ * that cache, whose location object (and unit vector) is kept when the stored one is the same, as ingest
+ * keeps it (geo/cache-location.ts): what is built from a view tells a moved cache by a new location
+ * object, and a replica that gave every heartbeat a new one rebuilt its site index on each, dropping
+ * every cached answer with it.
+ */
+export function decodeEntry(id: string, stored: StoredEntry, previous?: CacheEntry): { entry: CacheEntry } | { error: string } {
   const parsed = parseHeartbeat(stored.data.heartbeat);
   if (!parsed.ok) return { error: `stored heartbeat: ${parsed.reason}` };
   if (parsed.heartbeat.uuid !== id) return { error: `stored heartbeat has uuid ${parsed.heartbeat.uuid}` };
-  const location: CacheLocation | null = stored.data.location;
+  const kept = previous?.location && stored.data.location && sameLocation(previous.location, stored.data.location) ? previous : null;
+  const location: CacheLocation | null = kept ? kept.location : stored.data.location;
   return {
     entry: {
       id,
       heartbeat: parsed.heartbeat,
       location,
-      unit: location ? toUnitVector(location) : null,
+      unit: kept ? kept.unit : location ? toUnitVector(location) : null,
       createdMs: stored.created,
       lastActiveMs: stored.active,
       verification: stored.verification,
       signedBy: stored.data.signed_by ?? null,
     },
   };
+}
+
+function sameLocation(a: CacheLocation, b: CacheLocation): boolean {
+  return (
+    a.latitude === b.latitude &&
+    a.longitude === b.longitude &&
+    a.city === b.city &&
+    a.regionCode === b.regionCode &&
+    a.countryCode === b.countryCode &&
+    a.countryName === b.countryName &&
+    a.continent === b.continent &&
+    a.timeZone === b.timeZone &&
+    a.postalCode === b.postalCode &&
+    a.metroCode === b.metroCode &&
+    a.source === b.source
+  );
 }
 
 /** The hash fields as HMGET returns them (data, active, created, verification), parsed; null when missing or bad. */

@@ -76,8 +76,9 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
     problem = reason;
   };
 
+  // The view's own entry of the cache lends its location object when the stored one is the same (decodeEntry).
   const toEntry = (id: string, stored: StoredEntry): CacheEntry | undefined => {
-    const decoded = decodeEntry(id, stored);
+    const decoded = decodeEntry(id, stored, view.get(id));
     if ('error' in decoded) {
       log.warn({ id, reason: decoded.error }, 'ignoring an entry in Redis that does not parse');
       return undefined;
@@ -274,6 +275,8 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
     },
     get: (id) => view.get(id),
     snapshot: () => view.snapshot(),
+    // Views of a replaced view registry (a full reload) are not its own: null, and a rebuild.
+    changedSlots: (older, newer) => view.changedSlots?.(older, newer) ?? null,
     size: () => view.size(),
     sweep: () => view.sweep(),
     health() {

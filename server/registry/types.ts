@@ -13,6 +13,9 @@ export interface RegistryHealth {
   reason?: string | undefined;
 }
 
+/** Registry.changedSlots as a function of its own (what is built from views takes it). */
+export type ChangedSlots = (older: readonly CacheEntry[], newer: readonly CacheEntry[]) => readonly number[] | null;
+
 /** What a shared seq ledger says to a signed message's seq: taken, or not above the agent's last. */
 export type SeqClaim = { ok: true } | { ok: false; lastSeq: number };
 
@@ -30,6 +33,12 @@ export interface Registry {
   get(id: string): CacheEntry | undefined;
   /** Live entries (not expired at the clock's now). Cheap: cached until something changes or expires. */
   snapshot(): readonly CacheEntry[];
+  /**
+   * The slots in which `newer` differs from `older`, two views this registry handed out, when `newer` is
+   * `older` with entries replaced in place (heartbeats and verifications of listed caches); null when not
+   * known so (a join, a leave or an expiry between them, or views of another registry). Absent: never known.
+   */
+  changedSlots?(older: readonly CacheEntry[], newer: readonly CacheEntry[]): readonly number[] | null;
   /** How many entries `snapshot()` would hold, without handing out a view (admission counts on every join). */
   size(): number;
   /** Drop expired entries and return them (for logs and metrics). */

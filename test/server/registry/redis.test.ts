@@ -61,6 +61,29 @@ describe.runIf(redis)('Redis registry (real Redis)', () => {
     expect(await inspector.pttl(`${prefix}cache:${e.id}`)).toBeGreaterThan(50_000);
   });
 
+  it("keeps a cache's location object across heartbeats that do not move it, on the writer and on another replica (a new one would rebuild the site index and drop every cached answer)", async () => {
+    fresh();
+    const [a, b] = [await replica(), await replica()];
+    const first = entry();
+    await a.put(first);
+    const onB = await waitFor(() => b.get(first.id), { what: 'replica b to see the entry' });
+    const [placedA, placedB] = [a.get(first.id)?.location, onB?.location];
+    expect(placedA).toEqual(first.location);
+    for (const load of [11, 12]) {
+      await a.put(entry({ id: first.id, heartbeat: { ...first.heartbeat, load }, lastActiveMs: Date.now() + load }));
+      await waitFor(() => b.get(first.id)?.heartbeat.load === load, { what: `b to see load ${load}` });
+      expect(a.get(first.id)?.location).toBe(placedA);
+      expect(b.get(first.id)?.location).toBe(placedB);
+      expect(b.get(first.id)?.unit).toBe(onB?.unit);
+    }
+    // A cache that moved gets its new location.
+    const moved = cacheLocation({ latitude: 46.2, longitude: 6.1, city: 'Geneva' });
+    await a.put(entry({ id: first.id, heartbeat: { ...first.heartbeat, load: 13 }, location: moved, unit: toUnitVector(moved), lastActiveMs: Date.now() + 50 }));
+    const there = await waitFor(() => (b.get(first.id)?.heartbeat.load === 13 ? b.get(first.id) : undefined), { what: 'b to see the move' });
+    expect(there?.location).toEqual(moved);
+    expect(there?.unit).toEqual(toUnitVector(moved));
+  });
+
   it('keeps createdMs and the verification across updates, from whichever replica writes', async () => {
     fresh();
     const [a, b] = [await replica(), await replica()];
