@@ -13,6 +13,8 @@ export interface AnswerCacheOptions {
 export interface AnswerCacheStats {
   hits: number;
   misses: number;
+  /** Answers held now. */
+  size: number;
 }
 
 /** Enough for the places of every GeoIP city and site callers come from, and a bound for `lat`/`lon` queries. */
@@ -32,7 +34,7 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
   const onLookup = options.onLookup ?? (() => {});
   const answers = new Map<string, { result: LookupResult; expiresMs: number }>();
   let epoch = -1;
-  const stats: AnswerCacheStats = { hits: 0, misses: 0 };
+  const stats = { hits: 0, misses: 0 };
   // Callers placed by address are one object per address (lookup/placements.ts), and writing out their
   // two coordinates cost more than the rest of a key: their part is written once per caller.
   const placeKeys = new WeakMap<Caller, string>();
@@ -50,7 +52,13 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
     return null;
   };
   const keep = (key: string, result: LookupResult, nowMs: number) => {
-    if (answers.size >= maxEntries) answers.delete(answers.keys().next().value as string);
+    // Kept in the order they expire (every answer lives ttlMs, and one is only kept after the last of its
+    // key went): the expired ones are at the front, and go now rather than when next asked for, so the
+    // cache holds about a lifetime's answers, not maxEntries of them (each holds its text, view-cache.ts).
+    for (const [old, answer] of answers) {
+      if (answer.expiresMs > nowMs && answers.size < maxEntries) break;
+      answers.delete(old);
+    }
     answers.set(key, { result, expiresMs: nowMs + options.ttlMs });
   };
   /** The answers kept are valid for this epoch of the registry only. */
@@ -105,7 +113,7 @@ export function createAnswerCache(lookup: LookupService, clock: Clock, options: 
     answersEpoch: lookup.answersEpoch,
     nearest,
     nearestEach,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, size: answers.size }),
   };
 }
 

@@ -146,7 +146,7 @@ describe('answer cache', () => {
     await registry.put({ ...(top as CacheEntry), heartbeat: { ...(top as CacheEntry).heartbeat, load: 999 } });
     clock.advance(500);
     expect(cached.nearest(q).caches.map((c) => c.entry.id)).toEqual(first.caches.map((c) => c.entry.id));
-    expect(cached.stats()).toEqual({ hits: 1, misses: 1 });
+    expect(cached.stats()).toMatchObject({ hits: 1, misses: 1 });
     // A cache at the caller's very place, idle: first for it at once.
     const [latitude, longitude] = PLACES[0];
     const location = { latitude, longitude, city: null, regionCode: null, countryCode: null, countryName: null, continent: null, timeZone: null, postalCode: null, metroCode: null, source: 'declared' as const };
@@ -164,7 +164,7 @@ describe('answer cache', () => {
     cached.nearest(q(1)); // same place, other address: shared
     cached.nearest(q(2)); // elsewhere
     cached.nearest(q(0, 'frontier')); // another question
-    expect(cached.stats()).toEqual({ hits: 1, misses: 3 });
+    expect(cached.stats()).toEqual({ hits: 1, misses: 3, size: 3 });
   });
 
   it('with a lifetime of 0 makes every lookup afresh', async () => {
@@ -174,7 +174,7 @@ describe('answer cache', () => {
     const q: LookupQuery = { caller: CALLERS[0] as Caller, count: 3, upstream: 'any', type: 'any', verifiedOnly: false };
     off.nearest(q);
     off.nearest(q);
-    expect(off.stats()).toEqual({ hits: 0, misses: 0 });
+    expect(off.stats()).toEqual({ hits: 0, misses: 0, size: 0 });
   });
 
   it('keeps at most maxEntries answers, the oldest going first', async () => {
@@ -185,7 +185,19 @@ describe('answer cache', () => {
     for (const count of [1, 2, 3]) small.nearest(q(count));
     small.nearest(q(3));
     small.nearest(q(1)); // gone: made again
-    expect(small.stats()).toEqual({ hits: 1, misses: 4 });
+    expect(small.stats()).toEqual({ hits: 1, misses: 4, size: 2 });
+  });
+
+  it('lets expired answers go as new ones come, so it holds about one lifetime of them, not maxEntries', async () => {
+    const { clock, cached } = await world(10);
+    const q = (count: number): LookupQuery => ({ caller: CALLERS[0] as Caller, count, upstream: 'any', type: 'any', verifiedOnly: false });
+    // A new question every 100 ms for 5 lifetimes: about ten are alive at any moment.
+    for (let i = 0; i < 50; i++) {
+      cached.nearest(q(1 + i));
+      clock.advance(TTL_MS / 10);
+      expect(cached.stats().size).toBeLessThanOrEqual(11);
+    }
+    expect(cached.stats()).toMatchObject({ hits: 0, misses: 50 });
   });
 
   it('answers nearestEach (a PAC file) from the cache too, list by list', async () => {
@@ -195,6 +207,6 @@ describe('answer cache', () => {
     const b = cached.nearestEach(qs);
     expect(b.map(ranking)).toEqual(a.map(ranking));
     expect(a.map(ranking)).toEqual(fresh.nearestEach(qs).map(ranking));
-    expect(cached.stats()).toEqual({ hits: 2, misses: 2 });
+    expect(cached.stats()).toEqual({ hits: 2, misses: 2, size: 2 });
   });
 });
