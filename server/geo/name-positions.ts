@@ -19,8 +19,11 @@ export interface NameLocator {
   locate(name: string): Promise<LatLon | null>;
   /** `locate` without waiting: `undefined` when the name needs a DNS answer not yet had (then call `locate`). */
   known(name: string): KnownPosition;
-  /** `known` for each name, or `undefined` as soon as one needs DNS. */
-  knownAll(names: readonly string[]): (LatLon | null)[] | undefined;
+  /**
+   * `known` for each name, or `undefined` as soon as one needs DNS. The positions of one list (the same
+   * array: the geo API parses each server list once) are kept until a position may have changed.
+   */
+  knownAll(names: readonly string[]): readonly (LatLon | null)[] | undefined;
   /** Forget every position (not the DNS answers): a new GeoIP database places addresses anew. */
   clear(): void;
 }
@@ -66,6 +69,8 @@ export function createNameLocator(deps: {
   const dns = new Map<string, DnsAnswer>();
   // Bumped by every clear, so a DNS answer that comes after one does not write a position placed before it.
   let generation = 0;
+  // knownAll's answers per list, with the generation they were made in and the first DNS expiry among them.
+  const lists = new WeakMap<readonly string[], { points: readonly (LatLon | null)[]; generation: number; until: number }>();
 
   const clear = () => {
     positions.clear();
@@ -149,12 +154,18 @@ export function createNameLocator(deps: {
     },
     knownAll(names) {
       syncRegistry();
+      const now = clock.now();
+      const kept = lists.get(names);
+      if (kept && kept.generation === generation && kept.until > now) return kept.points;
       const out: (LatLon | null)[] = [];
+      let until = Infinity;
       for (const n of names) {
         const p = knownNow(n);
         if (p === undefined) return undefined;
         out.push(p);
+        until = Math.min(until, positions.get(n)?.until ?? now);
       }
+      lists.set(names, { points: out, generation, until });
       return out;
     },
     async locate(raw) {

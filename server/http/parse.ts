@@ -61,12 +61,21 @@ function remembering<S extends z.ZodType>(
   keyOf: (c: Context) => string,
   valuesOf: (c: Context) => unknown,
 ): (c: Context) => Readonly<z.output<S>> {
+  const parse = createRememberedParse(schema, place);
+  return (c) => parse(keyOf(c), () => valuesOf(c));
+}
+
+/**
+ * `parseInput` remembered per `key`, a text the raw values are a pure function of (the raw values are
+ * read only when the key is new): the same frozen result for every request that repeats it. Failures are
+ * not remembered. For a part of a path that repeats while the rest does not (the geo API's server list).
+ */
+export function createRememberedParse<S extends z.ZodType>(schema: S, place: InputPlace): (key: string, raw: () => unknown) => Readonly<z.output<S>> {
   const remembered = new Map<string, Readonly<z.output<S>>>();
-  return (c) => {
-    const key = keyOf(c);
+  return (key, raw) => {
     const known = remembered.get(key);
     if (known !== undefined) return known;
-    const data = Object.freeze(parseInput(schema, valuesOf(c), place)) as Readonly<z.output<S>>;
+    const data = Object.freeze(parseInput(schema, raw(), place)) as Readonly<z.output<S>>;
     if (remembered.size >= REMEMBERED) remembered.clear();
     remembered.set(key, data);
     return data;

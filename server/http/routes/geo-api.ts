@@ -4,18 +4,30 @@ import { haversineKm, type LatLon } from '../../geo/sphere.js';
 import { resolveCaller } from '../../lookup/caller.js';
 import type { ServerDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { parseInput } from '../parse.js';
+import { createRememberedParse, parseInput } from '../parse.js';
 import type { NameLocator } from '../../geo/name-positions.js';
+import { fastResponse, wireHeaders } from '../fast-response.js';
 
 /** The CVMFS client's marker between Stratum-1 names and backup proxies in one list. */
 const PROXY_SEPARATOR = '+PXYSEP+';
 const NAME = /^[0-9a-zA-Z.:_-]{1,255}$/;
 const MAX_SERVERS = 100;
+/** An order from the client's position is the URL's alone (proxies may share it); from the caller's, the caller's. */
+const FOR_ANYONE = wireHeaders({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'public, max-age=3600' });
+const PER_CALLER = wireHeaders({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'private, max-age=3600', Vary: 'X-Forwarded-For' });
 
-/** The path's parts; `servers` is split into its names (and the proxies after `+PXYSEP+`, if any). */
+/** The path's parts; `servers` is read by ServerListSchema. */
 const GeoPathSchema = z.object({
   repo: z.string().min(1).max(255).regex(/^[0-9a-zA-Z._-]+$/, { error: 'must be a repository name' }),
   client: z.string().regex(NAME, { error: 'must be a host name, an address, or another caching string of letters, digits and .:_-' }),
+  servers: z.string(),
+});
+
+/**
+ * `servers` split into its names (and the proxies after `+PXYSEP+`, if any). Parsed once per list: a
+ * repository's clients all send the same list, each with its own `<client>`.
+ */
+const ServerListSchema = z.object({
   servers: z
     .string()
     .transform((s) => s.split(','))
@@ -51,6 +63,7 @@ export function geoOrder(origin: LatLon, points: readonly (LatLon | null)[]): { 
  */
 export function createGeoApiRoutes(deps: ServerDeps & { names: NameLocator }): Hono {
   const app = new Hono();
+  const serverList = createRememberedParse(ServerListSchema, 'path');
 
   const originOf = (c: Context, client: LatLon | null): LatLon => {
     if (client) return client;
@@ -80,11 +93,7 @@ export function createGeoApiRoutes(deps: ServerDeps & { names: NameLocator }): H
     deps.metrics.lookups.inc({ route: 'cvmfs_geo', outcome: 'found' });
     let body = '';
     for (let i = 0; i < order.length; i++) body += i === 0 ? `${(order[i] as number) + 1}` : `,${(order[i] as number) + 1}`;
-    return c.body(`${body}\n`, 200, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Cache-Control': fromClient ? 'public, max-age=3600' : 'private, max-age=3600',
-      ...(fromClient ? {} : { Vary: 'X-Forwarded-For' }),
-    });
+    return fastResponse(`${body}\n`, fromClient ? FOR_ANYONE : PER_CALLER);
   };
 
   // The separator is no name: it is placed nowhere, and keeps its index in `points`.
@@ -92,7 +101,9 @@ export function createGeoApiRoutes(deps: ServerDeps & { names: NameLocator }): H
   const placeLater = (servers: readonly string[]) => Promise.all(servers.map((n) => (n === PROXY_SEPARATOR ? null : deps.names.locate(n))));
 
   app.get('/cvmfs/:repo/api/v1.0/geo/:client/:servers', (c): Response | Promise<Response> => {
-    const { client, servers } = parseInput(GeoPathSchema, c.req.param(), 'path');
+    const path = parseInput(GeoPathSchema, c.req.param(), 'path');
+    const { client } = path;
+    const { servers } = serverList(path.servers, () => ({ servers: path.servers }));
     const clientNow = deps.names.known(client);
     if (clientNow !== undefined) {
       const origin = originOf(c, clientNow);

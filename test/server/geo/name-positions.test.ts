@@ -105,4 +105,39 @@ describe('positions by name, cached', () => {
     names.known(PLACES.cern);
     expect(geoip.lookups).toBe(4);
   });
+
+  it('keeps the positions of one list until one may have changed: a registry change, a GeoIP reload, a DNS answer running out', async () => {
+    const geoip = counting();
+    const clock = createManualClock();
+    const answers: Record<string, string[]> = { 'stratum1.example.org': [PLACES.tokyo] };
+    const names = createNameLocator({ geoip, registry: server.registry, clock, resolve: async (name) => answers[name] ?? [], ttlMs: 60_000 });
+    const list = ['squid.uvic.test', PLACES.cern, 'stratum1.example.org'];
+    expect(names.knownAll(list)).toBeUndefined(); // the DNS name: not yet
+    await names.locate('stratum1.example.org');
+    const first = names.knownAll(list);
+    expect(first?.map((p) => Math.round(p?.latitude ?? 0))).toEqual([48, 46, 36]);
+    expect(names.knownAll(list)).toBe(first);
+    // Another array with the same names is placed afresh, and alike.
+    expect(names.knownAll([...list])).toEqual(first);
+
+    // The registered cache moves: its new position, at once.
+    await addCache(server, { uuid: uvic, hostname: 'squid.uvic.test', public_ip: PLACES.cern, external_ip: undefined });
+    const moved = names.knownAll(list);
+    expect(moved).not.toBe(first);
+    expect(Math.round(moved?.[0]?.latitude ?? 0)).toBe(46);
+    await addCache(server, { uuid: uvic, hostname: 'squid.uvic.test', public_ip: PLACES.victoria, external_ip: undefined });
+
+    const back = names.knownAll(list);
+    geoip.fire();
+    expect(names.knownAll(list)).not.toBe(back);
+
+    // The DNS answer runs out: asked again, and its new answer used.
+    answers['stratum1.example.org'] = [PLACES.victoria];
+    const before = names.knownAll(list);
+    clock.advance(60_001);
+    expect(names.knownAll(list)).toBeUndefined();
+    await names.locate('stratum1.example.org');
+    expect(names.knownAll(list)).not.toBe(before);
+    expect(Math.round(names.knownAll(list)?.[2]?.latitude ?? 0)).toBe(48);
+  });
 });
