@@ -62,7 +62,8 @@ export function locationFor(hb: Heartbeat, previous: CacheEntry | undefined, geo
   return current ? previous.location : locateCache(hb, geoip);
 }
 
-const sameGeo = (a: CacheLocation | null, b: CacheLocation | null) =>
+/** Two locations alike in every field (or both none). */
+export const sameLocation = (a: CacheLocation | null, b: CacheLocation | null): boolean =>
   a === b ||
   (a !== null &&
     b !== null &&
@@ -94,7 +95,7 @@ export async function relocateCaches(registry: Registry, geoip: GeoIp): Promise<
     if (!entry || entry.location?.source === 'declared') continue;
     checked++;
     const location = locateCache(entry.heartbeat, geoip);
-    if (sameGeo(location, entry.location)) continue;
+    if (sameLocation(location, entry.location)) continue;
     moved++;
     await registry.put({ ...entry, location, unit: location ? toUnitVector(location) : null });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sameLocation } from '../geo/cache-location.js';
 import { toUnitVector } from '../geo/sphere.js';
 import { parseHeartbeat, toWire } from '../../shared/heartbeat.js';
 import { KeyIdSchema } from '../../shared/signing.js';
@@ -81,7 +82,7 @@ export function decodeEntry(id: string, stored: StoredEntry, previous?: CacheEnt
   const parsed = parseHeartbeat(stored.data.heartbeat);
   if (!parsed.ok) return { error: `stored heartbeat: ${parsed.reason}` };
   if (parsed.heartbeat.uuid !== id) return { error: `stored heartbeat has uuid ${parsed.heartbeat.uuid}` };
-  const kept = previous?.location && stored.data.location && sameLocation(previous.location, stored.data.location) ? previous : null;
+  const kept = previous?.location && sameLocation(previous.location, stored.data.location) ? previous : null;
   const location: CacheLocation | null = kept ? kept.location : stored.data.location;
   return {
     entry: {
@@ -95,22 +96,6 @@ export function decodeEntry(id: string, stored: StoredEntry, previous?: CacheEnt
       signedBy: stored.data.signed_by ?? null,
     },
   };
-}
-
-function sameLocation(a: CacheLocation, b: CacheLocation): boolean {
-  return (
-    a.latitude === b.latitude &&
-    a.longitude === b.longitude &&
-    a.city === b.city &&
-    a.regionCode === b.regionCode &&
-    a.countryCode === b.countryCode &&
-    a.countryName === b.countryName &&
-    a.continent === b.continent &&
-    a.timeZone === b.timeZone &&
-    a.postalCode === b.postalCode &&
-    a.metroCode === b.metroCode &&
-    a.source === b.source
-  );
 }
 
 /** The hash fields as HMGET returns them (data, active, created, verification), parsed; null when missing or bad. */
