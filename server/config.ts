@@ -158,7 +158,7 @@ export const serverConfigTable = {
     kind: 'boolean',
   },
   verifyInterval: { schema: intFromText(1, 86_400).default(60), help: 'seconds between verification rounds', arg: 'seconds' },
-  verifyTimeout: { schema: intFromText(100, 60_000).default(3000), help: 'ms allowed for each verification request', arg: 'ms' },
+  verifyTimeout: { schema: intFromText(100, 60_000).default(3000), help: 'ms allowed for each verification request, and for resolving the name it goes to', arg: 'ms' },
   verifyConcurrency: { schema: intFromText(1, 1000).default(16), help: 'caches verified at the same time', arg: 'n' },
   verifyJoinRate: {
     schema: intFromText(1, 10_000).default(20),

@@ -1,7 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { addressClass, isPublicAddress, parseIpLiteral, type IpLiteral, type Port, type ProxyHost } from '../../shared/identity.js';
-import { createNetworkMatcher, type NetworkMatcher } from '../geo/networks.js';
-import type { Coverage } from '../geo/coverage.js';
+import type { NetworkMatcher } from '../geo/networks.js';
 import { cacheSource, type Advertise, type CacheEntry } from '../model/cache.js';
 import { verificationHosts } from './policy.js';
 
@@ -18,6 +17,25 @@ export const resolveName: ResolveName = async (name) => {
   }
 };
 
+const LATE = Symbol('late');
+
+/**
+ * `work`'s result, or LATE after `ms`. A resolver that hangs (a dead DNS server: the system resolver
+ * retries for tens of seconds) then costs one cache its verification, as a probe that hangs does, and not
+ * the round: the caches behind it in the join queue wait for nothing.
+ */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Why the server may connect to a cache: it is public, or the operator declared it (a keyring key, the coverage file, the feed). */
 export type ProbeGrounds = 'public' | 'signed' | 'coverage' | 'feed';
 
@@ -33,8 +51,11 @@ export interface ProbeTarget {
 export type ProbePlan =
   /** Every target must pass for the cache to be verified. */
   | { probe: true; targets: ProbeTarget[] }
-  /** `not_probed`: the server will not connect there; `refused`: there is nowhere to connect (the name does not resolve). */
-  | { probe: false; cls: 'not_probed' | 'refused'; detail: string };
+  /**
+   * `not_probed`: the server will not connect there; `refused`: there is nowhere to connect (the name does
+   * not resolve); `timeout`: the resolver gave no answer in time.
+   */
+  | { probe: false; cls: 'not_probed' | 'refused' | 'timeout'; detail: string };
 
 /**
  * Most addresses one cache's name may stand for: each is a connection every round, and anyone who can
@@ -51,14 +72,21 @@ export const MAX_ADDRESSES_PER_CACHE = 8;
  * (`site`, `networks`) declares nothing. The hosts checked are `verificationHosts` (every host a caller
  * may be given); a name is resolved here, once, to every address it gives, and the probe connects to
  * those addresses, so what was checked is what is reached. One address the server may not probe, or a name that does not
- * resolve, and the cache cannot be verified.
+ * resolve (or not within `resolveTimeoutMs`), and the cache cannot be verified.
  */
-export async function planProbe(entry: CacheEntry, coverage: NetworkMatcher | null, resolve: ResolveName, advertise: Advertise): Promise<ProbePlan> {
+export async function planProbe(
+  entry: CacheEntry,
+  coverage: NetworkMatcher | null,
+  resolve: ResolveName,
+  advertise: Advertise,
+  resolveTimeoutMs: number,
+): Promise<ProbePlan> {
   const port = entry.heartbeat.cachePort;
   const targets: ProbeTarget[] = [];
   for (const given of verificationHosts(entry.heartbeat, advertise)) {
     const literal = parseIpLiteral(given);
-    const addresses = literal !== null ? [literal] : await resolve(given);
+    const addresses = literal !== null ? [literal] : await within(resolve(given), resolveTimeoutMs);
+    if (addresses === LATE) return { probe: false, cls: 'timeout', detail: `${given}: no DNS answer within ${resolveTimeoutMs} ms` };
     if (addresses.length === 0) return { probe: false, cls: 'refused', detail: `${given} does not resolve` };
     if (addresses.length > MAX_ADDRESSES_PER_CACHE) {
       return { probe: false, cls: 'not_probed', detail: `${given} resolves to ${addresses.length} addresses; at most ${MAX_ADDRESSES_PER_CACHE} are probed` };
@@ -89,10 +117,4 @@ export async function planProbe(entry: CacheEntry, coverage: NetworkMatcher | nu
     return { probe: false, cls: 'not_probed', detail: `${targets.length} addresses to check; at most ${MAX_ADDRESSES_PER_CACHE} are probed` };
   }
   return { probe: true, targets };
-}
-
-/** Every network of the operator's coverage file, as one matcher; null when there are none. */
-export function coverageNetworks(coverage: Coverage): NetworkMatcher | null {
-  const cidrs = Object.values(coverage).flat();
-  return cidrs.length > 0 ? createNetworkMatcher(cidrs) : null;
 }

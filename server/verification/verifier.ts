@@ -191,7 +191,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   const planFor = async (id: string): Promise<{ at: ProbedAt; plan: ProbePlan } | null> => {
     const entry = registry.get(id);
     if (!entry || !toCheck(entry.heartbeat)) return null;
-    const plan = await planProbe(entry, coverage, resolve, advertise);
+    const plan = await planProbe(entry, coverage, resolve, advertise, options.timeoutMs);
     return { at: { named: namedKey(entry.heartbeat), resolved: plan.probe ? resolvedKey(plan.targets) : '' }, plan };
   };
 

@@ -75,6 +75,30 @@ describe('verification of the hostname (--advertise hostname)', () => {
     expect(verificationAllows(entry, false)).toBe(false);
   });
 
+  it('a name whose resolver never answers fails as a timeout, within --verify-timeout, and holds up no other cache', async () => {
+    const clock = createManualClock();
+    const registry = createMemoryRegistry({ ttlMs: 600_000, clock });
+    const probed: string[] = [];
+    const probe = async (target: ProxyTarget): Promise<ProbeResult> => {
+      probed.push(target.host);
+      return { ok: true, url: URLS[0]!, status: 200, ms: 1 };
+    };
+    // A dead DNS server: the hung name never answers; the other resolves at once.
+    const resolve = (name: string): Promise<IpLiteral[]> => (name === 'hung.uvic.ca' ? new Promise<IpLiteral[]>(() => {}) : Promise.resolve([parseIpLiteral('142.104.1.2')!]));
+    const verifier = createVerifier({ registry, clock, logger: createSilentLogger(), options: { urls: URLS, intervalMs: 60_000, timeoutMs: 150, concurrency: 4, joinRate: 20, advertise: 'hostname' }, probe, resolve });
+    for (const [id, hostname] of [['hung', 'hung.uvic.ca'], ['fine', 'fine.uvic.ca']] as const) {
+      await registry.put(cacheEntry(hb({ uuid: id, hostname, cache_port: '3128' }), { createdMs: clock.now(), lastActiveMs: clock.now() }));
+    }
+    const started = performance.now();
+    expect(await verifier.runOnce()).toMatchObject({ checked: 2, passed: 1, failed: 1 });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const hung = registry.get('hung')!;
+    expect(verificationClass(hung.verification!)).toBe('timeout');
+    expect(hung.verification?.reason).toContain('hung.uvic.ca: no DNS answer within 150 ms');
+    expect(registry.get('fine')?.verification?.ok).toBe(true);
+    expect(probed).toEqual(['142.104.1.2']);
+  });
+
   it('a public address that serves does not verify a name that does not resolve (the ENOTFOUND a VM would meet)', async () => {
     const { registry, verifier, probed, add } = setup('hostname', {});
     await add('c', { hostname: 'vm-7', public_ip: '142.104.1.1' });

@@ -40,12 +40,12 @@ describe('caches from the operator feed are verified as operator-declared', () =
     expect(await feed.reload()).toBe(true);
     const id = `feed:127.0.0.1:${port}`;
     const listed = registry.get(id)!;
-    const plan = await planProbe(listed, null, async () => [], 'hostname');
+    const plan = await planProbe(listed, null, async () => [], 'hostname', 1000);
     expect(plan).toMatchObject({ probe: true, targets: [{ host: '127.0.0.1', port, grounds: 'feed' }] });
 
     // The same address in an unsigned heartbeat is not the operator's word.
     const agent = cacheEntry(parsedHeartbeat(originalHeartbeat({ uuid: 'agent1', hostname: '127.0.0.1', cache_port: String(port), external_ip: null, private_ip: null })));
-    expect(await planProbe(agent, null, async () => [], 'hostname')).toMatchObject({ probe: false, cls: 'not_probed' });
+    expect(await planProbe(agent, null, async () => [], 'hostname', 1000)).toMatchObject({ probe: false, cls: 'not_probed' });
 
     const verifier = createVerifier({
       registry,
