@@ -161,6 +161,15 @@ export function MapTools() {
   );
 }
 
+/** Shown by the script when the wheel scrolls the page over the map rather than zooming it. */
+export function MapHint() {
+  return (
+    <p id="map-hint" class="map-hint" role="status" hidden>
+      Ctrl + scroll (⌘ + scroll on a Mac), or click the map first, to zoom
+    </p>
+  );
+}
+
 export function MapLegend() {
   return (
     <ul class="legend" aria-label="Map legend">

@@ -1,5 +1,5 @@
 import { countOf, formatLoad } from './format.js';
-import { MapLegend, MapTools, Markers, WorldMapSvg } from './map-view.js';
+import { MapHint, MapLegend, MapTools, Markers, WorldMapSvg } from './map-view.js';
 import { CacheTable, FilterForm } from './table-view.js';
 import { TryPanel } from './try-box.js';
 import type { StatusQuery, StatusRow, summarise, TablePage } from './table-model.js';
@@ -100,6 +100,7 @@ export function StatusPage(props: { view: StatusView }) {
             <div class="map-frame">
               <WorldMapSvg map={view.map} rows={view.rows} base={base} />
               <MapTools />
+              <MapHint />
               <div id="tooltip" class="tooltip" role="tooltip" hidden />
             </div>
             <MapLegend />

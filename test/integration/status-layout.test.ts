@@ -247,6 +247,25 @@ describe.runIf(chromium)('status page layout at 390, 1,024 and 1,400 px', () => 
       await waitFor(async () => Number(await page.getAttribute('#map', 'data-zoom')) > 1.5, { what: 'the wheel zoom' });
       const after = (await page.locator(`circle.marker[data-id="${ids.anu}"]`).boundingBox())?.width ?? 0;
       expect(Math.abs(after - before)).toBeLessThan(1);
+      // Not focused and no Ctrl: the wheel scrolls the page past the map, and a hint says how to zoom.
+      await page.focus('#zoom-reset');
+      await page.keyboard.press('Enter');
+      await waitFor(async () => (await page.getAttribute('#map', 'data-zoom')) === '1.000', { what: 'the world view' });
+      const overMap = async () => {
+        const b = await page.locator('#map').boundingBox();
+        await page.mouse.move((b?.x ?? 0) + (b?.width ?? 0) / 2, (b?.y ?? 0) + (b?.height ?? 0) / 3);
+      };
+      await overMap();
+      await page.mouse.wheel(0, 200);
+      await waitFor(async () => (await inPage<number>(page, '(() => window.scrollY)')) > 0, { what: 'the page to scroll' });
+      expect(await page.getAttribute('#map', 'data-zoom')).toBe('1.000');
+      expect(await page.locator('#map-hint').isVisible()).toBe(true);
+      // With Ctrl held (what a trackpad's pinch sends too), the same wheel zooms.
+      await overMap();
+      await page.keyboard.down('Control');
+      await page.mouse.wheel(0, -400);
+      await page.keyboard.up('Control');
+      await waitFor(async () => Number(await page.getAttribute('#map', 'data-zoom')) > 1.5, { what: 'the Ctrl-wheel zoom' });
       expect(errors).toEqual([]);
     } finally {
       await close();

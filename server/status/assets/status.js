@@ -466,10 +466,24 @@
     if (handled) event.preventDefault();
   });
 
+  // The wheel zooms only when asked to (Ctrl or Cmd held: also what a trackpad's pinch sends) or once the
+  // map has the focus (a click or a tab into it); otherwise it scrolls the page, and a hint says how.
+  var hint = document.getElementById('map-hint');
+  var hintTimer = null;
+  function showHint() {
+    hint.hidden = false;
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(function () { hint.hidden = true; }, 1500);
+  }
   map.addEventListener(
     'wheel',
     function (event) {
+      if (!event.ctrlKey && !event.metaKey && document.activeElement !== map) {
+        showHint();
+        return;
+      }
       event.preventDefault();
+      hint.hidden = true;
       var at = toMap(event.clientX, event.clientY);
       if (!at) return;
       var delta = event.deltaMode === 1 ? event.deltaY * 40 : event.deltaY;
