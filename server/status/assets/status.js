@@ -3,7 +3,7 @@
 // sorting and paging in place, zoom and pan of the map (regrouping its markers at each zoom), map
 // tooltips, and the "try an address" box, which asks /api/v1/nearest as shoal-client does and draws
 // the answer on the map.
-/* global document, window, fetch, history, location, CSS, DOMParser, DOMPoint, URL, URLSearchParams, FormData */
+/* global document, window, fetch, history, location, CSS, DOMParser, DOMPoint, URL, URLSearchParams, FormData, setTimeout, clearTimeout */
 (function () {
   'use strict';
 
