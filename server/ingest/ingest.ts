@@ -39,7 +39,7 @@ export function createIngest(deps: {
     const now = clock.now();
     const previous = registry.get(hb.uuid);
     if (hb.status === 'leaving') {
-      const removed = await registry.remove(hb.uuid);
+      const removed = await registry.remove(hb.uuid, { sentMs: hb.timestamp * 1000 });
       metrics.heartbeats.inc({ result: 'accepted', reason: 'goodbye' });
       if (removed) {
         metrics.cacheEvents.inc({ event: 'goodbye' });

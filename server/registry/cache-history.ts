@@ -53,8 +53,8 @@ export function recordingHistory(registry: Registry, history: CacheHistory): Reg
       history.load.record(entry.id, loadSampleOf(entry));
       return event;
     },
-    async remove(id) {
-      const removed = await registry.remove(id);
+    async remove(id, goodbye) {
+      const removed = await registry.remove(id, goodbye);
       forget(id);
       return removed;
     },

@@ -7,14 +7,24 @@
  */
 
 /**
- * KEYS: entry hash, id set. ARGV: id, data JSON, active ms, created ms, verification JSON ('' none), TTL ms, channel.
- * Keeps the stored `created` and `verification` when the entry exists. Returns {event, created, verification}.
+ * KEYS: entry hash, id set. ARGV: id, data JSON, active ms, created ms, verification JSON ('' none), TTL ms,
+ * channel, the heartbeat's own timestamp ms (its agent's clock).
+ * Keeps the stored `created` and `verification` when the entry exists. Where a removal left its mark (see
+ * REMOVE_SCRIPT) and no entry is stored, refuses ('stale') a heartbeat received before the removal, or sent
+ * by its agent before its goodbye: one that reached another replica first but is written after the goodbye.
+ * Returns {event, created, verification}.
  */
 export const PUT_SCRIPT = `
-local stored = redis.call('HMGET', KEYS[1], 'active', 'created', 'verification')
+local stored = redis.call('HMGET', KEYS[1], 'active', 'created', 'verification', 'removed', 'removedSent')
 local existed = stored[1] ~= false
 if existed and tonumber(stored[1]) > tonumber(ARGV[3]) then
   return {'stale', '', ''}
+end
+if not existed and stored[4] ~= false then
+  if tonumber(stored[4]) >= tonumber(ARGV[3]) then return {'stale', '', ''} end
+  local goodbyeSent = tonumber(stored[5] or '')
+  local sent = tonumber(ARGV[8] or '')
+  if goodbyeSent and sent and goodbyeSent >= sent then return {'stale', '', ''} end
 end
 local created = ARGV[4]
 local verification = ARGV[5]
@@ -22,6 +32,7 @@ if existed then
   created = stored[2] or created
   verification = stored[3] or ''
 end
+redis.call('HDEL', KEYS[1], 'removed', 'removedSent')
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'active', ARGV[3], 'created', created)
 if verification ~= '' then redis.call('HSET', KEYS[1], 'verification', verification) end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
@@ -35,9 +46,12 @@ return {'joined', created, verification}
 `;
 
 /**
- * KEYS: entry hash, id set. ARGV: id, removal time ms, channel.
- * Removes unless a newer heartbeat is stored (then returns 0); returns the removed fields {data, active, created,
- * verification}, or nil when there was nothing to remove.
+ * KEYS: entry hash, id set. ARGV: id, removal time ms, channel, the goodbye's own timestamp ms ('' for a
+ * removal that is no goodbye: the admin's, the feed's), how long the mark stays (ms).
+ * Removes unless a newer heartbeat is stored (then returns 0), leaving in the entry's place a mark of the
+ * removal (`removed`, `removedSent`) that PUT_SCRIPT reads, for as long as a heartbeat sent before it may
+ * still be on its way. Returns the removed fields {data, active, created, verification}, or nil when there
+ * was nothing to remove.
  */
 export const REMOVE_SCRIPT = `
 local stored = redis.call('HMGET', KEYS[1], 'data', 'active', 'created', 'verification')
@@ -45,6 +59,8 @@ if stored[2] ~= false and tonumber(stored[2]) > tonumber(ARGV[2]) then
   return 0
 end
 redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'removed', ARGV[2], 'removedSent', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('PUBLISH', ARGV[3], '{"op":"remove","id":' .. cjson.encode(ARGV[1]) .. '}')
 if stored[2] == false then return nil end

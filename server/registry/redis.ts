@@ -25,7 +25,7 @@ export interface RedisRegistry extends Registry {
 }
 
 /** A write Redis did not take (it was away); replayed when it returns, refused by Redis if stale by then. */
-type PendingWrite = { op: 'put'; entry: CacheEntry } | { op: 'remove'; atMs: number };
+type PendingWrite = { op: 'put'; entry: CacheEntry } | { op: 'remove'; atMs: number; sentMs: number | undefined };
 
 const PutReplySchema = z.tuple([z.enum(['joined', 'updated', 'stale']), z.string(), z.string()]);
 const FieldsReplySchema = z.array(z.string().nullable());
@@ -113,7 +113,7 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
         const remaining = write.entry.lastActiveMs + ttlMs - clock.now();
         if (remaining > 0) await runPut(write.entry, remaining);
       } else {
-        await scripts.remove(entryKey(id), idsKey, id, write.atMs, channel);
+        await runRemove(id, write.atMs, write.sentMs);
       }
       if (pending.get(id) === write) pending.delete(id);
     }
@@ -215,6 +215,8 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
         encodeVerification(entry.verification),
         Math.max(1, Math.ceil(remainingMs)),
         channel,
+        // Its agent's clock: what a goodbye's mark is compared with (REMOVE_SCRIPT).
+        entry.heartbeat.timestamp * 1000,
       ),
     );
     const [event, created, verification] = reply;
@@ -225,6 +227,9 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
     await view.put(applied ?? entry);
     return event;
   };
+
+  // The mark a removal leaves stays as long as a cache's entry would: a heartbeat older than that is refused anyway.
+  const runRemove = (id: string, atMs: number, sentMs: number | undefined) => scripts.remove(entryKey(id), idsKey, id, atMs, channel, sentMs ?? '', Math.max(1, Math.ceil(ttlMs)));
 
   return {
     async put(entry) {
@@ -237,11 +242,12 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
         return view.put(entry);
       }
     },
-    async remove(id) {
+    async remove(id, goodbye) {
       const local = view.get(id);
       pending.delete(id);
+      const atMs = clock.now();
       try {
-        const reply = z.union([z.literal(0), FieldsReplySchema]).nullable().parse(await scripts.remove(entryKey(id), idsKey, id, clock.now(), channel));
+        const reply = z.union([z.literal(0), FieldsReplySchema]).nullable().parse(await runRemove(id, atMs, goodbye?.sentMs));
         // 0: a heartbeat newer than this removal is stored (it came back meanwhile); the view keeps it.
         if (reply === 0) return undefined;
         await view.remove(id);
@@ -249,7 +255,7 @@ export function createRedisRegistry(options: RedisRegistryOptions, deps: { clock
         return fields && !('error' in fields) ? toEntry(id, fields) : local;
       } catch (error) {
         setProblem((error as Error).message);
-        pending.set(id, { op: 'remove', atMs: clock.now() });
+        pending.set(id, { op: 'remove', atMs, sentMs: goodbye?.sentMs });
         return view.remove(id);
       }
     },

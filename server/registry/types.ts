@@ -26,8 +26,12 @@ export type SeqClaim = { ok: true } | { ok: false; lastSeq: number };
 export interface Registry {
   /** Insert or refresh an entry; says whether the cache is new. */
   put(entry: CacheEntry): Promise<'joined' | 'updated'>;
-  /** Remove at once (goodbye, admin); returns what was removed. */
-  remove(id: string): Promise<CacheEntry | undefined>;
+  /**
+   * Remove at once (goodbye, admin); returns what was removed. `goodbye.sentMs`: the goodbye's own
+   * timestamp (its agent's clock), so no heartbeat the agent sent before it can list the cache again, even
+   * one another replica writes after the goodbye (a shared registry orders them by it).
+   */
+  remove(id: string, goodbye?: { sentMs: number }): Promise<CacheEntry | undefined>;
   /** Record a verification result without touching liveness. */
   setVerification(id: string, state: VerificationState): Promise<void>;
   get(id: string): CacheEntry | undefined;

@@ -84,6 +84,45 @@ describe.runIf(redis)('Redis registry (real Redis)', () => {
     expect(there?.unit).toEqual(toUnitVector(moved));
   });
 
+  it('a heartbeat its agent sent before its goodbye does not list the cache again, though another replica writes it after the goodbye', async () => {
+    fresh();
+    const [a, b] = [await replica(), await replica()];
+    const first = entry();
+    await a.put(first);
+    await waitFor(() => b.get(first.id), { what: 'replica b to see the entry' });
+    const sentS = first.heartbeat.timestamp;
+    // The agent sends a heartbeat, then its goodbye, 5 ms later. The goodbye reaches b first.
+    expect(await b.remove(first.id, { sentMs: sentS * 1000 + 5 })).toBeDefined();
+    await waitFor(() => a.get(first.id) === undefined, { what: 'a to see the goodbye' });
+    // a takes in the heartbeat afterwards (received later by a's clock): refused.
+    const delayed = entry({ id: first.id, heartbeat: { ...first.heartbeat, timestamp: sentS + 0.004, load: 5 }, lastActiveMs: Date.now() + 50 });
+    await a.put(delayed);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(a.get(first.id)).toBeUndefined();
+    expect(b.get(first.id)).toBeUndefined();
+    expect(await inspector.sismember(`${prefix}ids`, first.id)).toBe(0);
+    // The agent starts again: its next heartbeat, sent after the goodbye, lists the cache on every replica.
+    const back = entry({ id: first.id, heartbeat: { ...first.heartbeat, timestamp: sentS + 1, load: 6 }, lastActiveMs: Date.now() + 100 });
+    expect(await a.put(back)).toBe('joined');
+    await waitFor(() => b.get(first.id)?.heartbeat.load === 6, { what: 'b to see the cache back' });
+  });
+
+  it("an operator's removal refuses a heartbeat received before it and written after, not one received after it", async () => {
+    fresh();
+    const [a, b] = [await replica(), await replica()];
+    const first = entry();
+    await a.put(first);
+    await waitFor(() => b.get(first.id), { what: 'replica b to see the entry' });
+    const receivedBefore = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await b.remove(first.id)).toBeDefined();
+    await waitFor(() => a.get(first.id) === undefined, { what: 'a to see the removal' });
+    await a.put(entry({ id: first.id, heartbeat: { ...first.heartbeat, load: 7 }, lastActiveMs: receivedBefore }));
+    expect(a.get(first.id)).toBeUndefined();
+    expect(await a.put(entry({ id: first.id, heartbeat: { ...first.heartbeat, load: 8 }, lastActiveMs: Date.now() + 10 }))).toBe('joined');
+    await waitFor(() => b.get(first.id)?.heartbeat.load === 8, { what: 'b to see the cache back' });
+  });
+
   it('keeps createdMs and the verification across updates, from whichever replica writes', async () => {
     fresh();
     const [a, b] = [await replica(), await replica()];
@@ -131,7 +170,9 @@ describe.runIf(redis)('Redis registry (real Redis)', () => {
     const removed = await b.remove(e.id);
     expect(removed?.id).toBe(e.id);
     await waitFor(() => a.get(e.id) === undefined && a.snapshot().length === 0, { what: 'a to drop the entry' });
-    expect(await inspector.exists(`${prefix}cache:${e.id}`)).toBe(0);
+    // Only the removal's mark stays, no entry, and it goes within a cache's TTL.
+    expect(await inspector.hkeys(`${prefix}cache:${e.id}`)).toEqual(['removed', 'removedSent']);
+    expect(await inspector.pttl(`${prefix}cache:${e.id}`)).toBeLessThanOrEqual(60_000);
     expect(await b.remove(e.id)).toBeUndefined();
   });
 
