@@ -103,14 +103,22 @@ export function loadGeneratorNotes(lookup: readonly LookupSize[], busy: number):
 }
 
 /**
- * Per size, what `caller_only` (finding the caller, then bare's body) reached of bare: no lookup can do
- * better, so it reads beside the ratio targets.
+ * Per size, what `caller_only` (finding the caller, then bare's body) and `caller_answer` (then a fixed
+ * body the size of `/api/v1/nearest`'s) reached of bare: no lookup, and no lookup with that answer, can do
+ * better, so they read beside the ratio targets.
  */
 export function ceilingNotes(lookup: readonly LookupSize[]): string[] {
   return lookup.flatMap((s) => {
+    const notes: string[] = [];
     const ceiling = s.routes.caller_only?.ratioToBare;
-    if (ceiling === undefined || ceiling === null) return [];
-    return [`${s.caches} caches: caller_only reached ${pct(ceiling)} of bare: finding the caller alone (trusted X-Forwarded-For, GeoIP, site networks) leaves any lookup at most that`];
+    if (ceiling !== undefined && ceiling !== null) {
+      notes.push(`${s.caches} caches: caller_only reached ${pct(ceiling)} of bare: finding the caller alone (trusted X-Forwarded-For, GeoIP, site networks) leaves any lookup at most that`);
+    }
+    const answer = s.routes.caller_answer?.ratioToBare;
+    if (answer !== undefined && answer !== null) {
+      notes.push(`${s.caches} caches: caller_answer reached ${pct(answer)} of bare: finding the caller and sending a fixed answer of /api/v1/nearest's size leaves that route at most that`);
+    }
+    return notes;
   });
 }
 

@@ -44,7 +44,9 @@ export interface LookupRoute {
  * are measured as a deployment sees them: every cache heartbeating every 30 s (so the registry keeps
  * changing and the server's CPU includes that ingest), callers from 2,000 addresses in 150+ countries, and
  * the answer cache on, as by default. Others explain them: `caller_only` finds the caller as every lookup
- * must and answers bare's body, so its ratio is the most any lookup can reach on this machine; `api_text`
+ * must and answers bare's body, so its ratio is the most any lookup can reach on this machine;
+ * `caller_answer` then sends a fixed body the size of `/api/v1/nearest`'s (~4.8 KB), the most that route
+ * can reach whatever its lookup costs; `api_text`
  * is `api_nearest` with a ~150-byte answer instead of ~4 KB, separating the lookup from its payload; the
  * `_uncached` rows are the targets' routes on a second server of the same registry with the answer cache
  * off, so a regression in the lookup itself still shows; `geo_api_5` / `geo_api_50` are the CVMFS geo
@@ -52,6 +54,7 @@ export interface LookupRoute {
  */
 export const LOOKUP_ROUTES: readonly LookupRoute[] = [
   { name: 'caller_only', path: '/bench/caller', headline: false },
+  { name: 'caller_answer', path: '/bench/caller-answer', headline: false },
   { name: 'api_nearest', path: '/api/v1/nearest', headline: true, heartbeatEveryS: 30 },
   { name: 'nearest_5', path: '/nearest/5', headline: true, heartbeatEveryS: 30 },
   { name: 'wpad', path: '/wpad.dat', headline: true, heartbeatEveryS: 30 },

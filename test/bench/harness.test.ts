@@ -135,6 +135,8 @@ describe('bench CPU accounting', () => {
     const size = (caches: number, routes: LookupSize['routes']): LookupSize => ({ caches, fill: { heartbeats: caches, visibleS: 1, perSecond: caches }, memory: { rssMb: 100, peakMb: 100 }, bareRps: 1, routes });
     const notes = ceilingNotes([size(100, { bare: figures(1) }), size(1000, { bare: figures(1), caller_only: figures(0.734) })]);
     expect(notes).toEqual([expect.stringMatching(/^1000 caches: caller_only reached 73% of bare/)]);
+    const both = ceilingNotes([size(1000, { bare: figures(1), caller_only: figures(0.9), caller_answer: figures(0.76) })]);
+    expect(both).toEqual([expect.stringMatching(/^1000 caches: caller_only reached 90% of bare/), expect.stringMatching(/^1000 caches: caller_answer reached 76% of bare: .*\/api\/v1\/nearest/)]);
   });
 });
 

@@ -27,7 +27,18 @@ describe('/bench routes', () => {
     expect(await loopback.json()).toEqual({ status: 'ok', route: 'caller', located_by: 'unknown' });
   });
 
+  it("finds the caller on /bench/caller-answer, then sends a fixed answer the size of /api/v1/nearest's, with its headers", async () => {
+    const response = await fetch(`${withRoute.url}/bench/caller-answer`, { headers: { 'x-forwarded-for': PLACES.tokyo } });
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('vary')).toBe('X-Forwarded-For');
+    const text = await response.text();
+    expect(text.length).toBeGreaterThan(4500);
+    expect(text.length).toBeLessThan(5200);
+    expect((JSON.parse(text) as { caches: unknown[] }).caches).toHaveLength(5);
+    expect(await (await fetch(`${withRoute.url}/bench/caller-answer`)).text()).toBe(text);
+  });
+
   it('does not exist without it', async () => {
-    for (const path of ['/bench/bare', '/bench/caller']) expect((await fetch(`${without.url}${path}`)).status).toBe(404);
+    for (const path of ['/bench/bare', '/bench/caller', '/bench/caller-answer']) expect((await fetch(`${without.url}${path}`)).status).toBe(404);
   });
 });
