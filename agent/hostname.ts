@@ -1,4 +1,5 @@
-import { lookup, lookupService, reverse } from 'node:dns/promises';
+import { lookupService, reverse } from 'node:dns/promises';
+import { resolveAddresses, withTimeout } from '../shared/dns.js';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { parseDnsName, parseIpLiteral, parseProxyHost, type IpLiteral, type ProxyHost } from '../shared/identity.js';
 import { discoverAddresses } from './addresses.js';
@@ -109,16 +110,6 @@ export async function hostnameWarnings(name: ProxyHost, hostAddresses: readonly 
 /** How long one lookup may take before it counts as no answer. */
 const LOOKUP_TIMEOUT_MS = 5000;
 
-const withTimeout = <T>(work: Promise<T>, fallback: T): Promise<T> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), LOOKUP_TIMEOUT_MS);
-    timer.unref();
-    work.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      () => (clearTimeout(timer), resolve(fallback)),
-    );
-  });
-
 /**
  * The system's resolver (node:dns): reverse DNS as the C library answers it (hosts file, then DNS, as
  * the original agent's `gethostbyaddr`) plus every PTR record; forward lookups as clients make them.
@@ -126,15 +117,12 @@ const withTimeout = <T>(work: Promise<T>, fallback: T): Promise<T> =>
 export const systemResolver: HostResolver = {
   async reverse(address) {
     const [system, records] = await Promise.all([
-      withTimeout(lookupService(address, 0).then((r) => [r.hostname]), [] as string[]),
-      withTimeout(reverse(address), [] as string[]),
+      withTimeout(lookupService(address, 0).then((r) => [r.hostname]), LOOKUP_TIMEOUT_MS, [] as string[]),
+      withTimeout(reverse(address), LOOKUP_TIMEOUT_MS, [] as string[]),
     ]);
     return [...new Set([...system, ...records])];
   },
-  async resolve(name) {
-    const found = await withTimeout(lookup(name, { all: true, verbatim: true }), []);
-    return [...new Set(found.map((a) => parseIpLiteral(a.address)).filter((a) => a !== null))];
-  },
+  resolve: (name) => withTimeout(resolveAddresses(name), LOOKUP_TIMEOUT_MS, []),
 };
 
 /**

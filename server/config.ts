@@ -223,7 +223,7 @@ export const serverConfigTable = {
   logLevel: { schema: z.enum(LOG_LEVELS).default('info'), help: `log level (${LOG_LEVELS.join('|')})`, arg: 'level' },
   benchRoute: {
     schema: booleanFromText.default(false),
-    help: 'also serve GET /bench/bare (a fixed small JSON body) and GET /bench/caller (the same after finding the caller): the baselines npm run bench compares lookups with',
+    help: 'also serve GET /bench/bare (a fixed small JSON body), GET /bench/caller (the same after finding the caller) and GET /bench/caller-answer (a fixed ~4.8 KB answer after finding the caller): the baselines npm run bench compares lookups with',
     kind: 'boolean',
   },
 } satisfies ConfigTable;

@@ -25,7 +25,7 @@ export function peerAddress(c: Context): string | null {
 /**
  * `X-Forwarded-For` as one string (repeated headers joined with ", ", as `Headers.get` joins them). Read
  * from Node's own header object when there is one: `c.req.header()` builds a WHATWG `Headers` of every
- * request header first, which measured as much as the rest of a lookup (see "Benchmarks" in README).
+ * request header first, which measured as much as the rest of a lookup (see docs/benchmarks.md).
  */
 function forwardedFor(c: Context): string | undefined {
   const incoming = incomingOf(c);

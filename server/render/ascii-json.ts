@@ -4,7 +4,7 @@
  *
  * Answers are kept ASCII because of what Node does with them: a string holding even one character like
  * "ç" (city and country names) is encoded to UTF-8 on a slow path when it is written, where pure ASCII
- * is copied. At 10,000 caches that cost a quarter of a `/api/v1/nearest` request (see "Benchmarks" in README).
+ * is copied. At 10,000 caches that cost a quarter of a `/api/v1/nearest` request (see docs/benchmarks.md).
  * A helper of the other renderers: json.ts and template.ts (`/api/v1/nearest`), python-json.ts (the
  * original's routes), pac.ts (the caller's city in the PAC file's comment).
  */

@@ -44,7 +44,7 @@ export const PYTHON_FIELDS: FieldSyntax = {
 export function buildTemplate(obj: Record<string, unknown>, holes: readonly string[], syntax: FieldSyntax): ObjectTemplate {
   // Each part is gathered as pieces and joined: join gives a flat string, where `+=` would leave a tree of
   // pieces (a rope) that every fill walks again, scattered over the heap. At 10,000 caches that walk was a
-  // seventh of a lookup's CPU (see "Benchmarks" in README).
+  // seventh of a lookup's CPU (see docs/benchmarks.md).
   const parts: string[] = [];
   let run: string[] = ['{'];
   let first = true;
@@ -73,17 +73,11 @@ export function buildTemplate(obj: Record<string, unknown>, holes: readonly stri
 /**
  * The template's text with `values` (already serialised, in hole order) in its holes. Joined, not
  * concatenated: `+` builds a tree of string pieces that Node must copy into one flat string before it
- * can measure or write an answer, which cost more than the filling itself (see "Benchmarks" in README).
+ * can measure or write an answer, which cost more than the filling itself (see docs/benchmarks.md).
  */
 export function fillTemplate(template: ObjectTemplate, values: readonly string[]): string {
-  const out: string[] = [];
-  appendFilled(out, template, values);
-  return out.join('');
-}
-
-/** `fillTemplate`'s pieces pushed onto `out`: an answer of several objects is then joined once, not once per object. */
-export function appendFilled(out: string[], template: ObjectTemplate, values: readonly string[]): void {
   const { parts } = template;
-  out.push(parts[0] as string);
+  const out: string[] = [parts[0] as string];
   for (let i = 0; i < values.length; i++) out.push(values[i] as string, parts[i + 1] as string);
+  return out.join('');
 }

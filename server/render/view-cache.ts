@@ -6,7 +6,7 @@ import { callerView, heartbeatAgeS, RANKED_HOLES, rankedHoleValues, rankedView }
 import { LEGACY_HOLES, legacyEntry, legacyHoleValues, legacyNearestBody } from './legacy.js';
 import { pacProxyOf, pacRules, type PacLists, type PacOptions } from './pac.js';
 import { pyDumps } from './python-json.js';
-import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './template.js';
+import { buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, type ObjectTemplate } from './template.js';
 
 /**
  * Serialised views of ranked caches, with everything that depends on the entry alone serialised once per
@@ -19,11 +19,10 @@ import { appendFilled, buildTemplate, fillTemplate, JSON_FIELDS, PYTHON_FIELDS, 
  * made once, not once per request.
  */
 export interface ViewCache {
-  /** `asciiJson(JSON.stringify(rankedView(r, nowMs)))` pushed onto `out` in pieces, for an answer joined once. */
-  appendRankedJson(out: string[], r: RankedCache, nowMs: number): void;
   /**
-   * The caches of a ranked list as `appendRankedJson` writes them, comma-separated: made once per list and
-   * served again while every cache's heartbeat age reads the same (the only part that moves with time).
+   * `asciiJson(JSON.stringify(rankedView(r, nowMs)))` of each cache of a ranked list, comma-separated: made
+   * once per list and served again while every cache's heartbeat age reads the same (the only part that
+   * moves with time).
    */
   rankedListJson(caches: readonly RankedCache[], nowMs: number): string;
   /** `asciiJson(JSON.stringify(callerView(caller)))`: made once per caller object (lookup/placements.ts keeps one per address). */
@@ -89,7 +88,6 @@ export function createViewCache(): ViewCache {
     }
     return template;
   };
-  const appendRankedJson = (out: string[], r: RankedCache, nowMs: number) => appendFilled(out, rankedTemplate(r, nowMs), rankedHoleValues(r, nowMs));
   /** A list's caches written out but for their heartbeat ages, the first hole of each (checkTemplates). */
   const rankedListTemplate = (caches: readonly RankedCache[], nowMs: number): RankedListTemplate => {
     const parts: string[] = [];
@@ -116,7 +114,6 @@ export function createViewCache(): ViewCache {
     return fillTemplate(template, legacyHoleValues(r));
   };
   return {
-    appendRankedJson,
     rankedListJson(caches, nowMs) {
       let kept = rankedLists.get(caches);
       if (!kept) rankedLists.set(caches, (kept = rankedListTemplate(caches, nowMs)));

@@ -1,4 +1,4 @@
-import { lookup } from 'node:dns/promises';
+import { resolveAddresses, withTimeout } from '../../shared/dns.js';
 import { addressClass, isPublicAddress, parseIpLiteral, type IpLiteral, type Port, type ProxyHost } from '../../shared/identity.js';
 import type { NetworkMatcher } from '../geo/networks.js';
 import { cacheSource, type Advertise, type CacheEntry } from '../model/cache.js';
@@ -8,33 +8,9 @@ import { verificationHosts } from './policy.js';
 export type ResolveName = (name: ProxyHost) => Promise<IpLiteral[]>;
 
 /** The system resolver, as the caches' clients resolve a name: every address it gives, in its order. */
-export const resolveName: ResolveName = async (name) => {
-  try {
-    const found = await lookup(name, { all: true, verbatim: true });
-    return [...new Set(found.map((a) => parseIpLiteral(a.address)).filter((a) => a !== null))];
-  } catch {
-    return [];
-  }
-};
+export const resolveName: ResolveName = resolveAddresses;
 
 const LATE = Symbol('late');
-
-/**
- * `work`'s result, or LATE after `ms`. A resolver that hangs (a dead DNS server: the system resolver
- * retries for tens of seconds) then costs one cache its verification, as a probe that hangs does, and not
- * the round: the caches behind it in the join queue wait for nothing.
- */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Why the server may connect to a cache: it is public, or the operator declared it (a keyring key, the coverage file, the feed). */
 export type ProbeGrounds = 'public' | 'signed' | 'coverage' | 'feed';
@@ -85,7 +61,8 @@ export async function planProbe(
   const targets: ProbeTarget[] = [];
   for (const given of verificationHosts(entry.heartbeat, advertise)) {
     const literal = parseIpLiteral(given);
-    const addresses = literal !== null ? [literal] : await within(resolve(given), resolveTimeoutMs);
+    // A resolver that hangs costs this cache its verification, as a probe that hangs does, and not the round.
+    const addresses = literal !== null ? [literal] : await withTimeout(resolve(given).catch(() => []), resolveTimeoutMs, LATE);
     if (addresses === LATE) return { probe: false, cls: 'timeout', detail: `${given}: no DNS answer within ${resolveTimeoutMs} ms` };
     if (addresses.length === 0) return { probe: false, cls: 'refused', detail: `${given} does not resolve` };
     if (addresses.length > MAX_ADDRESSES_PER_CACHE) {

@@ -52,18 +52,13 @@ describe('view cache: each entry serialised once, never stale', () => {
     { entry, distanceKm: null, score: 1, local: true, maxLoad: 500, host: host('10.1.2.3'), site: 'cern', degraded: true },
     { entry, distanceKm: 0, score: 1e-7, local: false, maxLoad: 1, host: host('2001:db8::7'), site: null, degraded: false },
   ];
-  /** One ranked cache's JSON, as the answer's list of pieces holds it. */
-  const rankedJson = (views: ReturnType<typeof createViewCache>, r: RankedCache, nowMs: number) => {
-    const out: string[] = [];
-    views.appendRankedJson(out, r, nowMs);
-    return out.join('');
-  };
+  /** One ranked cache's JSON, as a list of one writes it. */
+  const rankedJson = (views: ReturnType<typeof createViewCache>, r: RankedCache, nowMs: number) => views.rankedListJson([r], nowMs);
   const expectSame = (views: ReturnType<typeof createViewCache>, entry: CacheEntry) => {
     for (const r of rankings(entry)) {
       expect(rankedJson(views, r, clock().now())).toBe(asciiJson(JSON.stringify(rankedView(r, clock().now()))));
-      const out = ['['];
-      views.appendRankedJson(out, r, clock().now());
-      expect(out.join('')).toBe(`[${asciiJson(JSON.stringify(rankedView(r, clock().now())))}`);
+      // In a list behind another cache, the same text after the comma.
+      expect(views.rankedListJson([r, r], clock().now())).toBe(`${asciiJson(JSON.stringify(rankedView(r, clock().now())))},${asciiJson(JSON.stringify(rankedView(r, clock().now())))}`);
       expect(views.legacyPython(r)).toBe(pyDumps(legacyEntry(r.entry, r)));
     }
   };
